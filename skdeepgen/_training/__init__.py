@@ -1,0 +1,17 @@
+"""Plain-Python training machinery shared by every model.
+
+minibatches, optimizers and learning-rate schedules, early stopping,
+progress/history, random-state plumbing and the divergence guard.
+"""
+from .minibatch import iter_minibatches, n_minibatches
+from .optimizers import SGD, Adam, make_optimizer, LearningRateSchedule
+from .early_stopping import EarlyStopping
+from .progress import Progress
+from .random import draw_seeds, split_validation
+from .guard import DivergenceError, check_finite_params
+
+__all__ = [
+    "iter_minibatches", "n_minibatches", "SGD", "Adam", "make_optimizer",
+    "LearningRateSchedule", "EarlyStopping", "Progress", "draw_seeds",
+    "split_validation", "DivergenceError", "check_finite_params",
+]
