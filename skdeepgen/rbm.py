@@ -5,12 +5,13 @@ CD-k / persistent CD training with fused kernels, momentum, weight decay,
 sparsity, Gibbs sampling, free energy, pseudo-likelihood, transforms.  A
 variant chooses its visible and hidden ``Units`` (``skdeepgen.units``).
 """
+import zlib
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import TransformerMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -103,6 +104,7 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
             h, d = self.components_.shape
             buf = {"V": np.empty((2 * n, d), dtype), "H": np.empty((2 * n, h), dtype),
                    "pre_h": np.empty((n, h), dtype), "pre_v": np.empty((n, d), dtype),
+                   "pre_hh": np.empty((2 * n, h), dtype),
                    "h_state": np.empty((n, h), dtype),
                    "G": np.empty((h, d), dtype),
                    "acc_c": np.empty(h, dtype), "acc_b": np.empty(d, dtype)}
@@ -133,26 +135,42 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
         acc_c[:] = 0
         acc_b[:] = 0
 
-        # positive phase: hidden means (and samples to start CD chains)
-        np.dot(v_pos, W.T, out=pre_h)
-        if self.method == "pcd":
-            h_state = self.h_samples_[:n]
-            hid.mean_sample(pre_h, c, H[:n], 1.0, e2, seed, acc_c, e1)
-        else:
-            h_state = buf["h_state"]
-            hid.mean_sample(pre_h, c, H[:n], 1.0, h_state, seed, acc_c, e1)
-        h_pos_mean = acc_c.copy() if self.sparsity_target is not None else None
-
-        # negative phase: k steps of block Gibbs sampling
         k = self.n_gibbs_steps
-        for step in range(k):
-            last = step == k - 1
-            np.dot(h_state, W, out=pre_v)
-            vis.mean_sample(pre_v, b, e2, 1.0, v_neg, seed + 2 * step + 1,
-                            e1, acc_b if last else e1)
-            np.dot(v_neg, W.T, out=pre_h)
-            hid.mean_sample(pre_h, c, H[n:] if last else e2, -1.0, h_state,
-                            seed + 2 * step + 2, acc_c if last else e1, e1)
+        if self.method == "pcd":
+            # The persistent chains do not depend on the data, so the
+            # negative visibles come first and the positive and negative
+            # hidden pre-activations are one 2n-row product.
+            chain = self.h_samples_[:n]
+            pre_h_neg = pre_h  # scratch for intermediate Gibbs steps
+            for step in range(k):
+                last = step == k - 1
+                np.dot(chain, W, out=pre_v)
+                vis.mean_sample(pre_v, b, e2, 1.0, v_neg, seed + 2 * step + 1,
+                                e1, acc_b if last else e1)
+                if not last:
+                    np.dot(v_neg, W.T, out=pre_h_neg)
+                    hid.mean_sample(pre_h_neg, c, e2, 1.0, chain,
+                                    seed + 2 * step + 2, e1, e1)
+            pre_hh = buf["pre_hh"]
+            np.dot(V, W.T, out=pre_hh)
+            hid.mean_sample(pre_hh[:n], c, H[:n], 1.0, e2, seed, acc_c, e1)
+            h_pos_mean = acc_c.copy() if self.sparsity_target is not None else None
+            hid.mean_sample(pre_hh[n:], c, H[n:], -1.0, chain, seed + 2 * k,
+                            acc_c, e1)
+        else:
+            # CD-k: chains start at the data's hidden samples
+            h_state = buf["h_state"]
+            np.dot(v_pos, W.T, out=pre_h)
+            hid.mean_sample(pre_h, c, H[:n], 1.0, h_state, seed, acc_c, e1)
+            h_pos_mean = acc_c.copy() if self.sparsity_target is not None else None
+            for step in range(k):
+                last = step == k - 1
+                np.dot(h_state, W, out=pre_v)
+                vis.mean_sample(pre_v, b, e2, 1.0, v_neg, seed + 2 * step + 1,
+                                e1, acc_b if last else e1)
+                np.dot(v_neg, W.T, out=pre_h)
+                hid.mean_sample(pre_h, c, H[n:] if last else e2, -1.0, h_state,
+                                seed + 2 * step + 2, acc_c if last else e1, e1)
 
         # sufficient statistics <v h>_data - <v h>_model in one product
         np.dot(H.T, V, out=G)
@@ -216,11 +234,7 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
     def inverse_transform(self, H):
         """Visible unit means given hidden states (reconstruction)."""
         check_is_fitted(self)
-        H = validate_data(self, H, reset=False, skip_check_array=False,
-                          dtype=[np.float64, np.float32], ensure_2d=True) \
-            if False else np.asarray(H)
-        from sklearn.utils import check_array
-        H = check_array(H, dtype=[np.float64, np.float32])
+        H = check_array(H, dtype=[np.float64, np.float32], input_name="H")
         if H.shape[1] != self.n_components:
             raise ValueError(
                 f"H has {H.shape[1]} columns, but {type(self).__name__} has "
@@ -306,22 +320,23 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
     def pseudo_likelihood(self, X):
         """Stochastic pseudo-log-likelihood per sample (scikit-learn's score_samples).
 
-        For each sample one randomly chosen visible unit is flipped and
-        ``n_features * log sigmoid(F(v_flipped) - F(v))`` is returned.  The
-        flipped units are drawn from ``random_state``, so the value is
-        deterministic when ``random_state`` is fixed.  Binary visibles only.
+        For each sample one visible unit is flipped and
+        ``n_features * log sigmoid(F(v_flipped) - F(v))`` is returned.  Which
+        unit is flipped is a hash of the sample's values and ``random_state``:
+        the value is deterministic, and a sample's score does not depend on
+        the other rows (order- and subset-invariant, unlike scikit-learn's).
         """
         X = self._check_X_transform(X)
-        rng = check_random_state(self.random_state)
-        if isinstance(self.random_state, np.random.RandomState):
-            rng = np.random.RandomState(0)
-        n, d = X.shape
-        cols = rng.randint(0, d, n)
-        rows = np.arange(n)
         if sp.issparse(X):
             Xf = X.toarray()
         else:
-            Xf = np.array(X, copy=True)
+            Xf = np.array(X, copy=True, order="C")
+        n, d = Xf.shape
+        salt = self.random_state if isinstance(self.random_state, Integral) else 0
+        salt = int(salt) & 0xFFFFFFFF
+        cols = np.fromiter((zlib.crc32(row.tobytes(), salt) % d for row in Xf),
+                           dtype=np.intp, count=n)
+        rows = np.arange(n)
         fe = self.free_energy(Xf)
         Xf[rows, cols] = 1 - Xf[rows, cols]
         fe_flip = self.free_energy(Xf)

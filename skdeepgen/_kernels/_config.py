@@ -11,8 +11,12 @@ from numba import njit
 
 FASTMATH = {"nsz", "contract", "reassoc"}
 
+# error_model="numpy": division by zero gives inf/NaN like NumPy instead of a
+# Python exception; the exception check would also stop LLVM from vectorising.
+
 #: decorator for serial kernels: compiled lazily once, cached on disk
-jit = partial(njit, cache=True, fastmath=FASTMATH, nogil=True)
+jit = partial(njit, cache=True, fastmath=FASTMATH, nogil=True,
+              error_model="numpy")
 
 #: decorator for small helpers inlined into kernels
-inline = partial(njit, inline="always", fastmath=FASTMATH)
+inline = partial(njit, inline="always", fastmath=FASTMATH, error_model="numpy")

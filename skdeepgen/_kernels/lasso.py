@@ -1,0 +1,274 @@
+"""Lasso by coordinate descent on the Gram matrix, and the dictionary update.
+
+Sparse coding solves, for every row ``x`` of a batch and a dictionary ``D``
+whose rows are atoms::
+
+    min_a  1/2 ||x - D.T a||^2 + alpha ||a||_1      (optionally a >= 0)
+
+Everything about ``x`` that the solver needs is ``c = D x`` (one BLAS product
+for the whole batch) and the Gram matrix ``G = D D.T`` shared by all rows, so
+one coordinate step costs O(1) to decide and O(k) only when the coordinate
+actually changes.  The kernel keeps ``r = c - G a`` (minus the gradient of the
+smooth part) up to date and alternates
+
+* a full sweep over all ``k`` coordinates (this is also the KKT check: a zero
+  coordinate with ``|r_j| > alpha`` violates optimality), and
+* sweeps over the active set only (non-zero coordinates) until they settle,
+
+until the largest KKT violation is below ``tol``.  With ~5% non-zeros the
+active sweeps touch a dozen coordinates, which is why this beats a generic CD
+that sweeps all coordinates every time.  Rows are independent: the Python
+caller splits a batch over threads (the kernel releases the GIL).
+
+The same kernel solves the ridge-augmented problem of predictive sparse
+decomposition, ``1/2||x - D.T a||^2 + beta/2 ||a - f||^2 + alpha||a||_1``,
+with ``G + beta I`` and ``c + beta f``.
+
+``_update_dict`` is the block-coordinate dictionary step of Mairal et al.
+(2009, Algorithm 2) on the sufficient statistics ``A = sum a a.T`` and
+``B = sum a x.T``.
+"""
+import numpy as np
+
+from ._config import inline, jit
+
+
+@inline
+def _solve_active(G, C, s, alpha, a, active, n_active, L, z):
+    """Minimiser of the sign-fixed quadratic on the active set, into ``z``.
+
+    ``z_S = G_SS^-1 (c_S - alpha sign(a_S))`` by a Cholesky factorisation
+    into the preallocated ``L``.  Returns False if ``G_SS`` is (numerically)
+    singular.
+    """
+    for t in range(n_active):
+        jt = active[t]
+        for u in range(t + 1):
+            ju = active[u]
+            acc = G[jt, ju]
+            for v in range(u):
+                acc -= L[t, v] * L[u, v]
+            if u == t:
+                if acc <= 1e-10 * G[jt, jt]:
+                    return False
+                L[t, t] = np.sqrt(acc)
+            else:
+                L[t, u] = acc / L[u, u]
+    for t in range(n_active):
+        jt = active[t]
+        sg = 1.0 if a[jt] > 0.0 else -1.0
+        acc = C[s, jt] - alpha * sg
+        for v in range(t):
+            acc -= L[t, v] * z[v]
+        z[t] = acc / L[t, t]
+    for t in range(n_active - 1, -1, -1):
+        acc = z[t]
+        for v in range(t + 1, n_active):
+            acc -= L[v, t] * z[v]
+        z[t] = acc / L[t, t]
+    return True
+
+
+@inline
+def _cd_sweep(G, diag, r, a, alpha, positive, k):
+    """One cyclic coordinate-descent sweep over all coordinates."""
+    max_step = 0.0
+    for j in range(k):
+        djj = diag[j]
+        if djj <= 0.0:
+            continue
+        aj = a[j]
+        zj = r[j] + djj * aj
+        if zj > alpha:
+            new = (zj - alpha) / djj
+        elif zj < -alpha and not positive:
+            new = (zj + alpha) / djj
+        else:
+            new = 0.0
+        delta = new - aj
+        if delta != 0.0:
+            for i in range(k):
+                r[i] -= G[j, i] * delta
+            a[j] = new
+            step = abs(delta) * djj
+            if step > max_step:
+                max_step = step
+    return max_step
+
+
+@jit
+def _lasso_cd_gram(G, C, alpha, A, max_iter, tol, positive):
+    """Solve one Lasso per row of ``C`` in place into ``A`` (warm start).
+
+    An active-set method on the Gram matrix (feature-sign search, Lee,
+    Battle, Raina & Ng 2007): the coordinate with the largest KKT violation
+    joins the active set with the sign of its correlation; the quadratic
+    with fixed signs is solved exactly on the active set (Cholesky of
+    ``G_SS``); if a coefficient would change sign the step stops where the
+    first one reaches zero and that coordinate leaves.  Rows whose ``G_SS``
+    becomes singular (duplicate atoms, more active atoms than features)
+    finish with plain cyclic coordinate descent, which needs no inverse.
+
+    Parameters
+    ----------
+    G : (k, k) float64, ``D D.T``.
+    C : (n, k) float32/64, ``X D.T``.
+    alpha : float, L1 penalty (>= 0).
+    A : (n, k) float32/64, initial codes on entry (zeros for a cold
+        start), solution on exit.
+    max_iter : int, maximum number of active-set changes (and of fallback
+        sweeps) per row.
+    tol : float, absolute KKT tolerance on ``r = c - G a``.
+    positive : bool, constrain codes to be non-negative.
+
+    Returns
+    -------
+    n_steps : int, total active-set steps over all rows.
+    """
+    n, k = C.shape
+    r = np.empty(k, dtype=np.float64)
+    a = np.empty(k, dtype=np.float64)
+    z = np.empty(k, dtype=np.float64)
+    active = np.empty(k, dtype=np.int64)
+    L = np.empty((k, k), dtype=np.float64)
+    diag = np.empty(k, dtype=np.float64)
+    for j in range(k):
+        diag[j] = G[j, j]
+    total = 0
+    for s in range(n):
+        n_active = 0
+        for j in range(k):
+            a[j] = A[s, j]
+            if a[j] != 0.0:
+                active[n_active] = j
+                n_active += 1
+        converged = False
+        for it in range(max_iter):
+            total += 1
+            # ---- exact step on the active set, dropping sign changes
+            ok = True
+            while n_active > 0:
+                if not _solve_active(G, C, s, alpha, a, active, n_active, L, z):
+                    ok = False
+                    break
+                step = 1.0
+                drop = -1
+                for t in range(n_active):
+                    aj = a[active[t]]
+                    if (aj > 0.0 and z[t] <= 0.0) or (aj < 0.0 and z[t] >= 0.0):
+                        tt = aj / (aj - z[t])
+                        if tt < step:
+                            step = tt
+                            drop = t
+                for t in range(n_active):
+                    j = active[t]
+                    a[j] += step * (z[t] - a[j])
+                if drop < 0:
+                    break
+                a[active[drop]] = 0.0
+                # keep the active list as the non-zero coordinates
+                m = 0
+                for t in range(n_active):
+                    if a[active[t]] != 0.0:
+                        active[m] = active[t]
+                        m += 1
+                n_active = m
+            if not ok:
+                break
+            # ---- r = c - G a, then the largest KKT violation
+            for i in range(k):
+                r[i] = C[s, i]
+            for t in range(n_active):
+                j = active[t]
+                aj = a[j]
+                for i in range(k):
+                    r[i] -= G[j, i] * aj
+            viol = 0.0
+            worst = -1
+            for j in range(k):
+                if diag[j] <= 0.0:
+                    continue
+                aj = a[j]
+                if aj > 0.0:
+                    v = abs(r[j] - alpha)
+                elif aj < 0.0:
+                    v = abs(r[j] + alpha)
+                else:
+                    v = r[j] - alpha if positive else abs(r[j]) - alpha
+                    if v > viol:
+                        worst = j
+                if v > viol:
+                    viol = v
+            if viol <= tol:
+                converged = True
+                break
+            if worst < 0 or viol > 0.0 and worst >= 0 and abs(
+                    r[worst]) - alpha < 0.5 * viol:
+                # the active coefficients themselves are off (round-off):
+                # let coordinate descent polish them
+                ok = False
+                break
+            # the worst zero coordinate joins with the sign of r (tiny
+            # step so that the sign is recorded in a)
+            a[worst] = (1e-300 if r[worst] > 0.0 else -1e-300)
+            active[n_active] = worst
+            n_active += 1
+        if not converged:
+            # fallback: cyclic coordinate descent from the current point
+            for i in range(k):
+                r[i] = C[s, i]
+            for j in range(k):
+                aj = a[j]
+                if aj != 0.0:
+                    for i in range(k):
+                        r[i] -= G[j, i] * aj
+            for sweep in range(max_iter * 10):
+                total += 1
+                if _cd_sweep(G, diag, r, a, alpha, positive, k) <= tol:
+                    break
+        for j in range(k):
+            A[s, j] = a[j]
+    return total
+
+
+@jit
+def _update_dict(D, A, B, rng_rows, tol):
+    """One block-coordinate pass over the atoms (Mairal et al. 2009, Alg. 2).
+
+    Minimises ``1/2 tr(D.T A D) - tr(D.T B)`` over dictionaries with atoms
+    (rows of ``D``) in the unit ball, one atom at a time:
+    ``u_j = d_j + (b_j - sum_i A_ji d_i) / A_jj``, ``d_j = u_j / max(1, ||u_j||)``.
+    Atoms whose ``A_jj <= tol`` (never used) are replaced by the rows of
+    ``rng_rows`` (one candidate per atom, already unit norm).
+
+    D : (k, p) in/out; A : (k, k); B : (k, p); rng_rows : (k, p).
+    Returns the number of atoms replaced.
+    """
+    k, p = D.shape
+    u = np.empty(p, dtype=np.float64)
+    n_dead = 0
+    for j in range(k):
+        ajj = A[j, j]
+        if ajj <= tol:
+            for f in range(p):
+                D[j, f] = rng_rows[j, f]
+            n_dead += 1
+            continue
+        for f in range(p):
+            u[f] = B[j, f]
+        for i in range(k):
+            aji = A[j, i]
+            if aji != 0.0:
+                for f in range(p):
+                    u[f] -= aji * D[i, f]
+        inv = 1.0 / ajj
+        norm = 0.0
+        for f in range(p):
+            v = D[j, f] + u[f] * inv
+            u[f] = v
+            norm += v * v
+        norm = np.sqrt(norm)
+        scale = 1.0 / norm if norm > 1.0 else 1.0
+        for f in range(p):
+            D[j, f] = u[f] * scale
+    return n_dead

@@ -1,0 +1,59 @@
+"""Plain NumPy references for every Numba kernel (tests compare the two).
+
+Other modules append their references here.
+"""
+import numpy as np
+
+# ---------------------------------------------------------------- random
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def mix64(z):
+    z = np.asarray(z, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def stream_base(seed):
+    g = np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        return mix64(np.uint64(seed) * g + g)
+
+
+def uniform64(seed, counters):
+    base = stream_base(seed)
+    with np.errstate(over="ignore"):
+        z = mix64(base + np.asarray(counters, dtype=np.uint64))
+    return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+
+
+# ----------------------------------------------------------------- units
+def sigmoid_sample(pre, bias, prob_scale, seed):
+    """Reference for _kernels.units._sigmoid_sample: (probs*scale, samples)."""
+    p = 1.0 / (1.0 + np.exp(-(pre.astype(np.float64) + bias)))
+    n, m = pre.shape
+    u = uniform64(seed, np.arange(n * m)).reshape(n, m)
+    return prob_scale * p, (u < p).astype(np.float64)
+
+
+def softplus_rowsum(pre, bias):
+    return np.logaddexp(0, pre.astype(np.float64) + bias).sum(axis=1)
+
+
+# ------------------------------------------------------------ optimizers
+def momentum_step(param, grad, velocity, lr, momentum, weight_decay, grad_scale,
+                  nesterov):
+    g = grad_scale * grad + weight_decay * param
+    v = momentum * velocity - lr * g
+    if nesterov:
+        return param + momentum * v - lr * g, v
+    return param + v, v
+
+
+def adam_step(param, grad, m, v, lr_t, beta1, beta2, eps, weight_decay, grad_scale):
+    g = grad_scale * grad + weight_decay * param
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    return param - lr_t * m / (np.sqrt(v) + eps), m, v

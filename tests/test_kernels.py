@@ -1,0 +1,84 @@
+"""Every foundation kernel against its NumPy reference (tests/_naive.py)."""
+import numpy as np
+import pytest
+
+from skdeepgen._kernels.optim import _adam_step, _momentum_step
+from skdeepgen._kernels.units import _sigmoid_sample, _softplus_rowsum
+
+from . import _naive
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1.0, -1.0])
+def test_sigmoid_sample_matches_reference(dtype, scale):
+    rng = np.random.RandomState(0)
+    pre = (rng.standard_normal((7, 13)) * 6).astype(dtype)
+    pre[0, :3] = [-100.0, 100.0, 0.0]  # saturation
+    bias = rng.standard_normal(13).astype(dtype)
+    prob = np.empty_like(pre)
+    samp = np.empty_like(pre)
+    acc_p = np.zeros(13, dtype)
+    acc_s = np.zeros(13, dtype)
+    _sigmoid_sample(pre, bias, prob, dtype(scale), samp, 12345, acc_p, acc_s)
+    ref_p, ref_s = _naive.sigmoid_sample(pre, bias, scale, 12345)
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(prob, ref_p, rtol=tol, atol=tol)
+    # the same uniforms decide the samples; allow disagreement only where
+    # u and p differ by less than the float32 rounding of p
+    u = _naive.uniform64(12345, np.arange(pre.size)).reshape(pre.shape)
+    p = np.abs(ref_p)
+    decided = np.abs(u - p) > 1e-6
+    np.testing.assert_array_equal(samp[decided], ref_s[decided])
+    np.testing.assert_allclose(acc_p, prob.sum(axis=0), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(acc_s, samp.sum(axis=0))
+
+
+def test_sigmoid_sample_nan_propagates_and_skips():
+    pre = np.array([[np.nan, 0.0]])
+    bias = np.zeros(2)
+    prob = np.empty_like(pre)
+    e2 = np.empty((0, 0))
+    e1 = np.empty(0)
+    _sigmoid_sample(pre, bias, prob, 1.0, e2, 0, e1, e1)
+    assert np.isnan(prob[0, 0]) and prob[0, 1] == 0.5
+
+
+def test_sigmoid_sample_statistics():
+    pre = np.full((200, 500), 0.3)
+    samp = np.empty_like(pre)
+    e1 = np.empty(0)
+    _sigmoid_sample(pre, np.zeros(500), np.empty((0, 0)), 1.0, samp, 7, e1, e1)
+    p = 1 / (1 + np.exp(-0.3))
+    assert abs(samp.mean() - p) < 4 * np.sqrt(p * (1 - p) / samp.size)
+
+
+def test_softplus_rowsum_matches_reference():
+    rng = np.random.RandomState(1)
+    pre = rng.standard_normal((5, 9)) * 50
+    bias = rng.standard_normal(9)
+    np.testing.assert_allclose(_softplus_rowsum(pre, bias),
+                               _naive.softplus_rowsum(pre, bias), rtol=1e-12)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_momentum_step_matches_reference(nesterov, dtype):
+    rng = np.random.RandomState(2)
+    p, g, v = (rng.standard_normal(50).astype(dtype) for _ in range(3))
+    ref_p, ref_v = _naive.momentum_step(p.copy(), g, v.copy(), 0.1, 0.9, 0.01, -0.5,
+                                        nesterov)
+    t = dtype
+    _momentum_step(p, g, v, t(0.1), t(0.9), t(0.01), t(-0.5), nesterov)
+    np.testing.assert_allclose(p, ref_p, rtol=1e-5)
+    np.testing.assert_allclose(v, ref_v, rtol=1e-5)
+
+
+def test_adam_step_matches_reference():
+    rng = np.random.RandomState(3)
+    p, g = rng.standard_normal(40), rng.standard_normal(40)
+    m, v = rng.standard_normal(40), rng.uniform(size=40)
+    ref = _naive.adam_step(p.copy(), g, m.copy(), v.copy(), 1e-2, 0.9, 0.999, 1e-8,
+                           1e-3, 2.0)
+    _adam_step(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 1e-3, 2.0)
+    for got, want in zip((p, m, v), ref):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
