@@ -1,0 +1,66 @@
+"""Dataset loaders: IDX reader on generated files, MNIST fallback errors."""
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from skdeepgen.datasets import load_mnist, read_idx
+
+from .conftest import shared_data_path
+
+
+def _write_idx(path, arr, code=0x08):
+    header = bytes([0, 0, code, arr.ndim]) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + arr.astype(">u1" if code == 0x08 else ">i4").tobytes())
+
+
+@pytest.fixture
+def fake_mnist(tmp_path):
+    rng = np.random.RandomState(0)
+    for prefix, n in (("train", 12), ("t10k", 5)):
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz",
+                   rng.randint(0, 256, size=(n, 28, 28)).astype(np.uint8))
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz",
+                   rng.randint(0, 10, size=n).astype(np.uint8))
+    return tmp_path
+
+
+def test_read_idx_roundtrip(tmp_path):
+    arr = np.arange(24, dtype=np.int32).reshape(2, 3, 4)
+    _write_idx(tmp_path / "a.gz", arr, code=0x0C)
+    np.testing.assert_array_equal(read_idx(tmp_path / "a.gz"), arr)
+
+
+def test_read_idx_rejects_garbage(tmp_path):
+    p = tmp_path / "bad"
+    p.write_bytes(b"\x01\x02\x03\x04hello")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(p)
+
+
+def test_load_mnist_from_folder(fake_mnist):
+    X_tr, X_te, y_tr, y_te = load_mnist(fake_mnist)
+    assert X_tr.shape == (12, 784) and X_te.shape == (5, 784)
+    assert X_tr.dtype == np.float32 and 0 <= X_tr.min() and X_tr.max() <= 1
+    X, y = load_mnist(fake_mnist, subset="test", scale=False, dtype=np.uint8)
+    assert X.dtype == np.uint8 and y.shape == (5,)
+
+
+def test_load_mnist_env_var(fake_mnist, monkeypatch):
+    monkeypatch.setenv("SKDEEPGEN_MNIST", str(fake_mnist))
+    X, y = load_mnist(subset="train")
+    assert X.shape == (12, 784)
+
+
+def test_missing_files_say_where_and_what(tmp_path):
+    with pytest.raises(FileNotFoundError, match="looked in.*train-images-idx3-ubyte.gz"):
+        load_mnist(tmp_path, download_if_missing=False)
+
+
+def test_real_mnist():
+    folder = shared_data_path("mnist")
+    X_tr, X_te, y_tr, y_te = load_mnist(folder)
+    assert X_tr.shape == (60000, 784) and X_te.shape == (10000, 784)
+    assert list(y_tr[:5]) == [5, 0, 4, 1, 9] and set(np.unique(y_te)) == set(range(10))
