@@ -32,6 +32,10 @@ import numpy as np
 
 from ._config import inline, jit
 
+#: exact active-set attempts per row, and coordinate-descent sweeps between
+_N_ATTEMPTS = 4
+_CD_SWEEPS = 20
+
 
 @inline
 def _solve_active(G, C, s, alpha, a, active, n_active, L, z):
@@ -136,85 +140,94 @@ def _lasso_cd_gram(G, C, alpha, A, max_iter, tol, positive):
         diag[j] = G[j, j]
     total = 0
     for s in range(n):
-        n_active = 0
         for j in range(k):
             a[j] = A[s, j]
-            if a[j] != 0.0:
-                active[n_active] = j
-                n_active += 1
         converged = False
-        for it in range(max_iter):
-            total += 1
-            # ---- exact step on the active set, dropping sign changes
-            ok = True
-            while n_active > 0:
-                if not _solve_active(G, C, s, alpha, a, active, n_active, L, z):
-                    ok = False
+        for attempt in range(_N_ATTEMPTS):
+            n_active = 0
+            for j in range(k):
+                if a[j] != 0.0:
+                    active[n_active] = j
+                    n_active += 1
+            for it in range(max_iter):
+                total += 1
+                # ---- exact step on the active set, dropping sign changes
+                ok = True
+                while n_active > 0:
+                    if not _solve_active(G, C, s, alpha, a, active, n_active,
+                                         L, z):
+                        ok = False
+                        break
+                    step = 1.0
+                    drop = -1
+                    for t in range(n_active):
+                        aj = a[active[t]]
+                        if (aj > 0.0 and z[t] <= 0.0) or (aj < 0.0 and z[t] >= 0.0):
+                            tt = aj / (aj - z[t])
+                            if tt < step:
+                                step = tt
+                                drop = t
+                    for t in range(n_active):
+                        j = active[t]
+                        a[j] += step * (z[t] - a[j])
+                    if drop < 0:
+                        break
+                    a[active[drop]] = 0.0
+                    # keep the active list as the non-zero coordinates
+                    m = 0
+                    for t in range(n_active):
+                        if a[active[t]] != 0.0:
+                            active[m] = active[t]
+                            m += 1
+                    n_active = m
+                if not ok:
                     break
-                step = 1.0
-                drop = -1
-                for t in range(n_active):
-                    aj = a[active[t]]
-                    if (aj > 0.0 and z[t] <= 0.0) or (aj < 0.0 and z[t] >= 0.0):
-                        tt = aj / (aj - z[t])
-                        if tt < step:
-                            step = tt
-                            drop = t
+                # ---- r = c - G a, then the largest KKT violation
+                for i in range(k):
+                    r[i] = C[s, i]
                 for t in range(n_active):
                     j = active[t]
-                    a[j] += step * (z[t] - a[j])
-                if drop < 0:
-                    break
-                a[active[drop]] = 0.0
-                # keep the active list as the non-zero coordinates
-                m = 0
-                for t in range(n_active):
-                    if a[active[t]] != 0.0:
-                        active[m] = active[t]
-                        m += 1
-                n_active = m
-            if not ok:
-                break
-            # ---- r = c - G a, then the largest KKT violation
-            for i in range(k):
-                r[i] = C[s, i]
-            for t in range(n_active):
-                j = active[t]
-                aj = a[j]
-                for i in range(k):
-                    r[i] -= G[j, i] * aj
-            viol = 0.0
-            worst = -1
-            for j in range(k):
-                if diag[j] <= 0.0:
-                    continue
-                aj = a[j]
-                if aj > 0.0:
-                    v = abs(r[j] - alpha)
-                elif aj < 0.0:
-                    v = abs(r[j] + alpha)
-                else:
-                    v = r[j] - alpha if positive else abs(r[j]) - alpha
+                    aj = a[j]
+                    for i in range(k):
+                        r[i] -= G[j, i] * aj
+                viol = 0.0
+                worst = -1
+                worst_v = 0.0
+                for j in range(k):
+                    if diag[j] <= 0.0:
+                        continue
+                    aj = a[j]
+                    if aj > 0.0:
+                        v = abs(r[j] - alpha)
+                    elif aj < 0.0:
+                        v = abs(r[j] + alpha)
+                    else:
+                        v = r[j] - alpha if positive else abs(r[j]) - alpha
+                        if v > worst_v:
+                            worst_v = v
+                            worst = j
                     if v > viol:
-                        worst = j
-                if v > viol:
-                    viol = v
-            if viol <= tol:
-                converged = True
+                        viol = v
+                if viol <= tol:
+                    converged = True
+                    break
+                if worst < 0 or worst_v < 0.5 * viol:
+                    # the active coefficients themselves are off (round-off)
+                    ok = False
+                    break
+                # the worst zero coordinate joins with the sign of r (a tiny
+                # value records the sign; the exact step sets it)
+                a[worst] = 1e-300 if r[worst] > 0.0 else -1e-300
+                active[n_active] = worst
+                n_active += 1
+            if converged:
                 break
-            if worst < 0 or viol > 0.0 and worst >= 0 and abs(
-                    r[worst]) - alpha < 0.5 * viol:
-                # the active coefficients themselves are off (round-off):
-                # let coordinate descent polish them
-                ok = False
-                break
-            # the worst zero coordinate joins with the sign of r (tiny
-            # step so that the sign is recorded in a)
-            a[worst] = (1e-300 if r[worst] > 0.0 else -1e-300)
-            active[n_active] = worst
-            n_active += 1
-        if not converged:
-            # fallback: cyclic coordinate descent from the current point
+            # degenerate active set (singular G_SS) or round-off: coordinate
+            # descent from the current point, which needs no inverse, then
+            # retry the exact method from the support it finds
+            for j in range(k):
+                if abs(a[j]) < 1e-200:
+                    a[j] = 0.0
             for i in range(k):
                 r[i] = C[s, i]
             for j in range(k):
@@ -222,10 +235,14 @@ def _lasso_cd_gram(G, C, alpha, A, max_iter, tol, positive):
                 if aj != 0.0:
                     for i in range(k):
                         r[i] -= G[j, i] * aj
-            for sweep in range(max_iter * 10):
+            n_sweeps = _CD_SWEEPS if attempt < _N_ATTEMPTS - 1 else 10 * max_iter
+            for sweep in range(n_sweeps):
                 total += 1
                 if _cd_sweep(G, diag, r, a, alpha, positive, k) <= tol:
+                    converged = True
                     break
+            if converged:
+                break
         for j in range(k):
             A[s, j] = a[j]
     return total
