@@ -84,6 +84,21 @@ register_model("rbm", description="Bernoulli RBM features (hidden probabilities)
                make=_make_rbm)
 
 
+def _make_sparse(dataset, n_features, random_state, verbose):
+    from .sparse_coding import SparseCoder
+
+    if dataset == "digits":
+        return SparseCoder(n_components=256, alpha=0.3, max_iter=20, batch_size=64,
+                           split_sign=True, random_state=random_state,
+                           verbose=verbose)
+    return SparseCoder(n_components=1024, alpha=1.0, max_iter=3, split_sign=True,
+                       n_jobs=-1, random_state=random_state, verbose=verbose)
+
+
+register_model("sparse", description="sparse codes, learned dictionary (split sign)",
+               make=_make_sparse)
+
+
 # --------------------------------------------------------------- experiment
 def _classifier(random_state):
     from sklearn.linear_model import LogisticRegression

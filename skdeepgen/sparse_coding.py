@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ._kernels.lasso import _lasso_cd_gram, _update_dict
 from ._training import make_optimizer
@@ -106,6 +107,13 @@ def sparse_encode(X, dictionary, *, alpha=1.0, positive=False, init=None,
     >>> sparse_encode(np.array([[3.0, -0.5, 1.5]]), D, alpha=1.0)
     array([[ 2. , -0. ,  0.5]])
     """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _sparse_encode(X, dictionary, alpha, positive, init, max_iter,
+                              tol, n_jobs, gram, cov)
+
+
+def _sparse_encode(X, dictionary, alpha, positive, init, max_iter, tol, n_jobs,
+                   gram, cov):
     X = np.asarray(X)
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     X = X.astype(dtype, copy=False)
@@ -318,12 +326,19 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _n_epochs(self):
         return 0 if self.dictionary is not None else self.max_iter
 
+    # Small products (k x k Gram, minibatch statistics) run many times per
+    # second: multi-threaded BLAS only adds synchronisation there, and the
+    # Lasso kernel already runs one thread per core, so BLAS is kept serial.
+    def _transaction(self, fn, *args):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return super()._transaction(fn, *args)
+
     def _encode(self, X, alpha, D=None):
         D = self.components_ if D is None else D
         D = D.astype(X.dtype, copy=False)
-        return sparse_encode(X, D, alpha=alpha, positive=self.positive_code,
-                             max_iter=self.lasso_max_iter, tol=self.lasso_tol,
-                             n_jobs=self.n_jobs, gram=self._gram(D))
+        return _sparse_encode(X, D, alpha, self.positive_code, None,
+                              self.lasso_max_iter, self.lasso_tol, self.n_jobs,
+                              self._gram(D), None)
 
     def _gram(self, D):
         D64 = D.astype(np.float64)
@@ -407,7 +422,8 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             (n_samples, 2 * n_components) with ``split_sign``
         """
         X = self._check_X_transform(X)
-        codes = self._codes(X)
+        with threadpool_limits(limits=1, user_api="blas"):
+            codes = self._codes(X)
         return _split_sign(codes) if self.split_sign else codes
 
     def inverse_transform(self, codes):
@@ -437,7 +453,8 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """Minus the per-sample objective ``1/2||x - D.T a||^2 + alpha||a||_1``
         at the optimal codes (with the training ``alpha``)."""
         X = self._check_X_transform(X)
-        codes = self._encode(X, self.alpha)
+        with threadpool_limits(limits=1, user_api="blas"):
+            codes = self._encode(X, self.alpha)
         return -_objective_rows(X, codes, self.components_, self.alpha)
 
     def score(self, X, y=None):
@@ -584,10 +601,10 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
         D = self.components_.astype(X.dtype, copy=False)
         G = self._gram(D) + self.beta * np.eye(D.shape[0])
         C = X @ D.T + self.beta * F
-        return sparse_encode(X, D, alpha=alpha, positive=self.positive_code,
-                             init=F if not self.positive_code else None,
-                             max_iter=self.lasso_max_iter, tol=self.lasso_tol,
-                             n_jobs=self.n_jobs, gram=G, cov=C)
+        return _sparse_encode(X, D, alpha, self.positive_code,
+                              None if self.positive_code else F,
+                              self.lasso_max_iter, self.lasso_tol, self.n_jobs,
+                              G, C)
 
     def _fit_minibatch(self, Xb, seed):
         T, F = self._predict_codes(Xb)

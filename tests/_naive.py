@@ -57,3 +57,38 @@ def adam_step(param, grad, m, v, lr_t, beta1, beta2, eps, weight_decay, grad_sca
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g * g
     return param - lr_t * m / (np.sqrt(v) + eps), m, v
+
+
+# ---------------------------------------------------------- sparse coding
+def lasso_cd_gram(G, C, alpha, positive=False, n_sweeps=5000, tol=1e-14):
+    """Plain cyclic coordinate descent on 1/2 a.T G a - c.T a + alpha |a|_1."""
+    G = np.asarray(G, dtype=np.float64)
+    A = np.zeros(C.shape, dtype=np.float64)
+    for s, c in enumerate(np.asarray(C, dtype=np.float64)):
+        a = A[s]
+        for _ in range(n_sweeps):
+            biggest = 0.0
+            for j in range(len(c)):
+                if G[j, j] <= 0:
+                    continue
+                z = c[j] - G[j] @ a + G[j, j] * a[j]
+                new = np.sign(z) * max(abs(z) - alpha, 0.0) / G[j, j]
+                if positive:
+                    new = max(z - alpha, 0.0) / G[j, j]
+                biggest = max(biggest, abs(new - a[j]))
+                a[j] = new
+            if biggest <= tol:
+                break
+    return A
+
+
+def update_dict(D, A, B, candidates, tol):
+    """Mairal et al. (2009) Algorithm 2, one pass over the atoms (rows)."""
+    D = np.array(D, dtype=np.float64)
+    for j in range(D.shape[0]):
+        if A[j, j] <= tol:
+            D[j] = candidates[j]
+            continue
+        u = D[j] + (B[j] - A[j] @ D) / A[j, j]
+        D[j] = u / max(1.0, np.linalg.norm(u))
+    return D
