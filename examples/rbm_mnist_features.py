@@ -1,0 +1,66 @@
+"""RBM features -> logistic regression on MNIST (the seeds' classic).
+
+Trains ``BernoulliRBM(n_components=1000)`` with contrastive divergence on the
+60,000 MNIST training images and classifies the 10,000 test images with a
+logistic regression on the hidden probabilities, next to raw pixels.
+
+    python examples/rbm_mnist_features.py --data-home ../shared/data/mnist
+
+Measured on this project's 2-core machine: see the closing notes of the
+foundation issue and ``doc/results.md``.  Saves the first 100 filters to
+``examples/output/rbm_mnist_filters.png`` when matplotlib is installed.
+"""
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from skdeepgen import BernoulliRBM
+from skdeepgen.datasets import load_mnist
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-home", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
+    p.add_argument("--n-components", type=int, default=1000)
+    p.add_argument("--n-iter", type=int, default=20)
+    p.add_argument("--method", default="cd", choices=["cd", "pcd"])
+    p.add_argument("--C", type=float, default=1.0)
+    p.add_argument("--skip-raw", action="store_true")
+    args = p.parse_args(argv)
+
+    X_train, X_test, y_train, y_test = load_mnist(args.data_home)
+    rows = []
+    if not args.skip_raw:
+        t = time.perf_counter()
+        raw = LogisticRegression(C=args.C, max_iter=500).fit(X_train, y_train)
+        rows.append(("raw pixels", 1 - raw.score(X_test, y_test), time.perf_counter() - t))
+    model = make_pipeline(
+        BernoulliRBM(n_components=args.n_components, n_iter=args.n_iter,
+                     method=args.method, random_state=0, verbose=1),
+        LogisticRegression(C=args.C, max_iter=500))
+    t = time.perf_counter()
+    model.fit(X_train, y_train)
+    rows.append((f"BernoulliRBM({args.n_components}, {args.method}, {args.n_iter} epochs)",
+                 1 - model.score(X_test, y_test), time.perf_counter() - t))
+    print(f"\n{'features':<44} {'test error %':>12} {'fit s':>8}")
+    for name, err, sec in rows:
+        print(f"{name:<44} {100 * err:>12.2f} {sec:>8.0f}")
+
+    try:
+        from skdeepgen.plotting import tile_images
+    except ImportError:
+        return
+    out = HERE / "output"
+    out.mkdir(exist_ok=True)
+    tile_images(model[0].components_[:100], (28, 28),
+                path=out / "rbm_mnist_filters.png", title="RBM filters")
+
+
+if __name__ == "__main__":
+    main()
