@@ -56,7 +56,7 @@ class BaseMinibatchEstimator(BaseEstimator):
     _divergence_hint = "Lower learning_rate."
     #: how many training rows to monitor each epoch when there is no
     #: validation set
-    _n_monitor = 1000
+    _n_monitor = 500
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None):
