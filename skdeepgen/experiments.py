@@ -103,7 +103,7 @@ register_model("sparse", description="sparse codes, learned dictionary (split si
 
 # --------------------------------------------------------------- experiment
 #: inverse regularisation of the logistic regression, per dataset
-_CLASSIFIER_C = {"digits": 10.0, "mnist": 1.0}
+_CLASSIFIER_C = {"digits": 100.0, "mnist": 1.0}
 
 
 def _classifier(dataset, random_state):
