@@ -29,7 +29,7 @@ def main(argv=None):
     p.add_argument("--data-home", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
     p.add_argument("--n-components", type=int, default=1000)
     p.add_argument("--n-iter", type=int, default=20)
-    p.add_argument("--method", default="cd", choices=["cd", "pcd"])
+    p.add_argument("--method", default="pcd", choices=["cd", "pcd"])
     p.add_argument("--C", type=float, default=1.0)
     p.add_argument("--skip-raw", action="store_true")
     args = p.parse_args(argv)
