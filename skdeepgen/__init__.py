@@ -1,7 +1,8 @@
 """skdeepgen: deep generative feature learners as scikit-learn estimators."""
 from .rbm import BernoulliRBM
+from .dbn import DBN, DBNClassifier, DeepAutoencoder
 from .sparse_coding import PredictiveSparseDecomposition, SparseCoder
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BernoulliRBM", "SparseCoder", "PredictiveSparseDecomposition", "__version__"]
+__all__ = ["BernoulliRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "SparseCoder", "PredictiveSparseDecomposition", "__version__"]

@@ -92,3 +92,66 @@ def update_dict(D, A, B, candidates, tol):
         u = D[j] + (B[j] - A[j] @ D) / A[j, j]
         D[j] = u / max(1.0, np.linalg.norm(u))
     return D
+
+
+# ------------------------------------------------------- dense network (nn)
+def normal64(seed, counters):
+    """Reference for _kernels.random._normal64 (Box-Muller on 2c, 2c+1)."""
+    c = np.asarray(counters, dtype=np.uint64)
+    u1 = uniform64(seed, 2 * c)
+    u2 = uniform64(seed, 2 * c + np.uint64(1))
+    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2 * np.pi * u2)
+
+
+def activate(Z, kind):
+    """kind: 0 identity, 1 logistic, 2 tanh, 3 relu, 4 softmax (rows)."""
+    Z = np.asarray(Z, dtype=np.float64)
+    if kind == 1:
+        return 1.0 / (1.0 + np.exp(-Z))
+    if kind == 2:
+        return np.tanh(Z)
+    if kind == 3:
+        return np.maximum(Z, 0.0)
+    if kind == 4:
+        E = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+    return Z
+
+
+def add_bias_activate(Z, b, kind, noise_std, seed):
+    """Reference for _kernels.nn._add_bias_activate."""
+    n, m = Z.shape
+    noise = noise_std * normal64(seed, np.arange(n * m)).reshape(n, m) if noise_std else 0.0
+    return activate(Z.astype(np.float64) + noise + b, kind)
+
+
+def activation_derivative(A, kind):
+    A = np.asarray(A, dtype=np.float64)
+    return {0: np.ones_like(A), 1: A * (1 - A), 2: 1 - A * A,
+            3: (A > 0).astype(np.float64)}[kind]
+
+
+def backprop_activation(D, A, kind):
+    """Reference for _kernels.nn._backprop_activation: (D * f'(A), column sums)."""
+    out = D * activation_derivative(A, kind)
+    return out, out.sum(axis=0)
+
+
+def softmax_cross_entropy(Z, b, Y):
+    """Reference: (P, P - Y, summed loss)."""
+    P = activate(Z.astype(np.float64) + b, 4)
+    return P, P - Y, float(-(Y * np.log(P)).sum())
+
+
+def sigmoid_cross_entropy(Z, b, Y):
+    """Reference: (P, P - Y, summed loss -y log p - (1-y) log(1-p))."""
+    z = Z.astype(np.float64) + b
+    P = activate(z, 1)
+    return P, P - Y, float((np.logaddexp(0, z) - Y * z).sum())
+
+
+def squared_error(Z, b, kind, Y):
+    """Reference: (A, (A - Y) f'(A), summed 1/2 (A - Y)^2)."""
+    A = activate(Z.astype(np.float64) + b, kind)
+    R = A - Y
+    return A, R * activation_derivative(A, kind), float(0.5 * (R * R).sum())

@@ -1,0 +1,182 @@
+"""Fused element-wise kernels of the dense-network engine (``skdeepgen.nn``).
+
+The matrix products go to BLAS; these kernels do the work around them in one
+pass over memory: bias + activation (+ Gaussian noise) in the forward pass,
+activation derivative + bias-gradient column sums in the backward pass, and
+output activation + loss + output delta for the canonical output/loss pairs.
+
+Activation codes: 0 identity, 1 logistic, 2 tanh, 3 relu, 4 softmax (rows).
+Derivatives are written in terms of the activation's output ``A`` so the
+pre-activations need not be kept.
+"""
+import numpy as np
+
+from ._config import jit
+from .random import _normal64, _stream_base
+from .units import _sigmoid
+
+IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
+
+
+@jit
+def _add_bias_activate(Z, b, kind, noise_std, seed):
+    """In place: ``Z = f(Z + b + noise_std * N(0, 1))`` row-wise.
+
+    ``noise_std == 0`` adds no noise (the counter-based normal generator is
+    used otherwise, so a given ``seed`` gives the same noise every time).
+    """
+    n, m = Z.shape
+    if noise_std != 0.0:
+        base = _stream_base(seed)
+        for i in range(n):
+            row = np.uint64(i) * np.uint64(m)
+            for j in range(m):
+                Z[i, j] += noise_std * _normal64(base, row + np.uint64(j))
+    if kind == 0:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = Z[i, j] + b[j]
+    elif kind == 1:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = _sigmoid(Z[i, j] + b[j])
+    elif kind == 2:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = 2.0 * _sigmoid(2.0 * (Z[i, j] + b[j])) - 1.0
+    elif kind == 3:
+        for i in range(n):
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                Z[i, j] = 0.0 if z < 0.0 else z  # NaN passes through
+    else:
+        for i in range(n):
+            mx = -np.inf
+            for j in range(m):
+                z = Z[i, j] + b[j]
+                Z[i, j] = z
+                if z > mx:
+                    mx = z
+            s = 0.0
+            for j in range(m):
+                e = np.exp(np.float64(Z[i, j]) - mx)
+                Z[i, j] = e
+                s += e
+            inv = 1.0 / s
+            for j in range(m):
+                Z[i, j] = Z[i, j] * inv
+
+
+@jit
+def _backprop_activation(D, A, kind, acc):
+    """In place ``D *= f'(A)`` (``A`` the layer's output) and ``acc += D.sum(0)``.
+
+    Softmax is only supported as an output layer fused with its loss.
+    """
+    n, m = D.shape
+    for i in range(n):
+        for j in range(m):
+            a = A[i, j]
+            if kind == 1:
+                d = D[i, j] * (a * (1.0 - a))
+            elif kind == 2:
+                d = D[i, j] * (1.0 - a * a)
+            elif kind == 3:
+                d = D[i, j] if a > 0.0 else 0.0 * D[i, j]
+            else:
+                d = D[i, j]
+            D[i, j] = d
+            acc[j] += d
+
+
+@jit
+def _softmax_cross_entropy(Z, b, Y, D, acc):
+    """Softmax output fused with cross-entropy.
+
+    ``Z`` holds ``X @ W`` on entry and the probabilities on exit; ``D = P - Y``
+    (gradient w.r.t. the pre-activation), ``acc += D.sum(0)``.  Returns the
+    summed loss ``-sum Y log softmax(Z + b)`` in float64.
+    """
+    n, m = Z.shape
+    loss = 0.0
+    for i in range(n):
+        mx = -np.inf
+        for j in range(m):
+            z = np.float64(Z[i, j]) + b[j]
+            if z > mx:
+                mx = z
+        s = 0.0
+        for j in range(m):
+            s += np.exp(np.float64(Z[i, j]) + b[j] - mx)
+        lse = mx + np.log(s)
+        for j in range(m):
+            z = np.float64(Z[i, j]) + b[j]
+            p = np.exp(z - lse)
+            y = Y[i, j]
+            loss += y * (lse - z)
+            Z[i, j] = p
+            d = p - y
+            D[i, j] = d
+            acc[j] += d
+    return loss
+
+
+@jit
+def _sigmoid_cross_entropy(Z, b, Y, D, acc):
+    """Logistic output fused with (binary) cross-entropy.
+
+    ``Z`` holds ``X @ W`` on entry, ``sigmoid(Z + b)`` on exit;
+    ``D = sigmoid(Z + b) - Y``, ``acc += D.sum(0)``.  Returns the summed loss
+    ``sum softplus(z) - y z`` (exact for targets in [0, 1], computed from the
+    logits so that saturated units do not give log(0)).
+    """
+    n, m = Z.shape
+    loss = 0.0
+    for i in range(n):
+        for j in range(m):
+            z = np.float64(Z[i, j]) + b[j]
+            y = Y[i, j]
+            if z > 0.0:
+                sp = z + np.log1p(np.exp(-z))
+            else:
+                sp = np.log1p(np.exp(z))
+            loss += sp - y * z
+            p = _sigmoid(z)
+            Z[i, j] = p
+            d = p - y
+            D[i, j] = d
+            acc[j] += d
+    return loss
+
+
+@jit
+def _squared_error(Z, b, kind, Y, D, acc):
+    """Any element-wise output activation fused with ``1/2 sum (A - Y)^2``.
+
+    ``Z`` holds ``X @ W`` on entry and ``A = f(Z + b)`` on exit;
+    ``D = (A - Y) f'(A)``, ``acc += D.sum(0)``.  Returns the summed loss.
+    """
+    n, m = Z.shape
+    loss = 0.0
+    for i in range(n):
+        for j in range(m):
+            z = Z[i, j] + b[j]
+            if kind == 1:
+                a = _sigmoid(z)
+                g = a * (1.0 - a)
+            elif kind == 2:
+                a = 2.0 * _sigmoid(2.0 * z) - 1.0
+                g = 1.0 - a * a
+            elif kind == 3:
+                a = 0.0 if z < 0.0 else z  # NaN passes through
+                g = 1.0 if z > 0.0 else 0.0
+            else:
+                a = z
+                g = 1.0
+            Z[i, j] = a
+            r = a - Y[i, j]
+            loss += 0.5 * np.float64(r) * r
+            d = r * g
+            D[i, j] = d
+            acc[j] += d
+    return loss

@@ -1,0 +1,435 @@
+"""The one small dense-network engine: forward, backprop, losses, training.
+
+Used by DBN fine-tuning, deep autoencoders and (later) PSD encoders and VAEs.
+A :class:`DenseNetwork` is a list of fully connected layers
+``A_i = f_i(A_{i-1} @ W_i + b_i)`` with weights stored ``(n_in, n_out)``
+(scikit-learn's ``MLP.coefs_`` convention), plus an output loss:
+
+``"softmax_cross_entropy"``  softmax output, ``-sum y log p`` (one-hot targets)
+``"sigmoid_cross_entropy"``  logistic output, ``-sum y log p + (1-y) log(1-p)``
+``"squared_error"``          any output activation, ``1/2 sum (a - y)^2``
+
+Losses are summed over outputs and averaged over samples.  Matrix products go
+to BLAS; bias + activation, derivative + bias gradient, and output + loss +
+delta are fused Numba passes (``skdeepgen._kernels.nn``).  Updates go through
+the shared optimizers of ``skdeepgen._training`` (one fused pass per array),
+so SGD/momentum/Nesterov/Adam and weight decay behave the same in every
+model.
+
+The engine has no scikit-learn validation: estimators validate their data
+and build networks (e.g. by unrolling pretrained RBMs).
+"""
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._kernels.nn import (_add_bias_activate, _backprop_activation,
+                          _sigmoid_cross_entropy, _softmax_cross_entropy,
+                          _squared_error)
+from ._training import (EarlyStopping, Progress, check_finite_params,
+                        draw_seeds, iter_minibatches, n_minibatches)
+from ._training.guard import check_finite_loss
+
+__all__ = ["DenseNetwork", "train_network", "ACTIVATIONS", "LOSSES"]
+
+#: activation name -> kernel code
+ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "softmax": 4}
+#: loss name -> output activations it supports in a fused kernel
+LOSSES = {"softmax_cross_entropy": ("softmax",),
+          "sigmoid_cross_entropy": ("logistic",),
+          "squared_error": ("identity", "logistic", "tanh", "relu")}
+
+
+def _dot(A, W, out):
+    if sp.issparse(A):
+        out[...] = A @ W
+        return out
+    return np.dot(A, W, out=out)
+
+
+class DenseNetwork:
+    """A stack of dense layers with an output loss.
+
+    Parameters
+    ----------
+    coefs : list of ndarray, each of shape (n_in, n_out)
+        Weights (used in place: training updates these arrays).
+    intercepts : list of ndarray, each of shape (n_out,)
+    activations : list of str
+        One per layer, from ``ACTIVATIONS`` ("softmax" only for the output).
+    loss : str, default="squared_error"
+        One of ``LOSSES``; must suit the output activation.
+    noise_std : list of float or None
+        Standard deviation of Gaussian noise added to each layer's
+        pre-activation in training forward passes (0: none).  Semantic
+        hashing uses it before the code sigmoid to force binary codes.
+    names : list of str or None
+        Parameter names prefix per layer for the optimizer (default
+        ``"coef_{i}"`` / ``"intercept_{i}"``), so that several networks can
+        share one optimizer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepgen.nn import DenseNetwork
+    >>> rng = np.random.RandomState(0)
+    >>> net = DenseNetwork.initialize([3, 4, 2], ["relu", "softmax"],
+    ...                               loss="softmax_cross_entropy", rng=rng)
+    >>> net.forward(np.ones((5, 3))).shape
+    (5, 2)
+    """
+
+    def __init__(self, coefs, intercepts, activations, loss="squared_error",
+                 noise_std=None, prefix=""):
+        if not (len(coefs) == len(intercepts) == len(activations)) or not coefs:
+            raise ValueError("coefs, intercepts and activations must be "
+                             "non-empty lists of the same length")
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            if W.ndim != 2 or b.shape != (W.shape[1],):
+                raise ValueError(f"layer {i}: coef shape {W.shape} and "
+                                 f"intercept shape {b.shape} do not match")
+            if i and coefs[i - 1].shape[1] != W.shape[0]:
+                raise ValueError(f"layer {i} has {W.shape[0]} inputs but layer "
+                                 f"{i - 1} has {coefs[i - 1].shape[1]} outputs")
+        for a in activations:
+            if a not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {a!r}; choose from "
+                                 f"{sorted(ACTIVATIONS)}")
+        if "softmax" in activations[:-1]:
+            raise ValueError("softmax is only supported as the output activation")
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose from {sorted(LOSSES)}")
+        if activations[-1] not in LOSSES[loss]:
+            raise ValueError(f"loss {loss!r} needs an output activation in "
+                             f"{LOSSES[loss]}, got {activations[-1]!r}")
+        self.coefs = list(coefs)
+        self.intercepts = list(intercepts)
+        self.activations = list(activations)
+        self.loss = loss
+        self.noise_std = ([0.0] * len(coefs) if noise_std is None
+                          else [float(s) for s in noise_std])
+        self.prefix = prefix
+        self._buffers = {}
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def initialize(cls, layer_sizes, activations, *, loss="squared_error",
+                   rng=None, dtype=np.float64, init="glorot", **kwargs):
+        """Random network with ``layer_sizes = [n_in, h1, ..., n_out]``.
+
+        ``init="glorot"``: uniform in ``+-sqrt(6 / (fan_in + fan_out))``
+        (times 4 for logistic layers, Glorot & Bengio 2010; scikit-learn's
+        MLP); ``init=float``: normal with that standard deviation.
+        """
+        rng = np.random.RandomState(rng) if not hasattr(rng, "uniform") else rng
+        coefs, intercepts = [], []
+        for n_in, n_out, act in zip(layer_sizes[:-1], layer_sizes[1:], activations):
+            if init == "glorot":
+                factor = 2.0 if act == "logistic" else 6.0
+                bound = np.sqrt(factor / (n_in + n_out))
+                W = rng.uniform(-bound, bound, (n_in, n_out))
+            else:
+                W = float(init) * rng.standard_normal((n_in, n_out))
+            coefs.append(np.ascontiguousarray(W, dtype=dtype))
+            intercepts.append(np.zeros(n_out, dtype=dtype))
+        return cls(coefs, intercepts, activations, loss=loss, **kwargs)
+
+    @property
+    def layer_sizes(self):
+        return [self.coefs[0].shape[0]] + [W.shape[1] for W in self.coefs]
+
+    @property
+    def dtype(self):
+        return self.coefs[0].dtype
+
+    def params(self):
+        """dict name -> array of every trainable array (for optimizers, guards)."""
+        out = {}
+        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            out[f"{self.prefix}coef_{i}"] = W
+            out[f"{self.prefix}intercept_{i}"] = b
+        return out
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_buffers"] = {}
+        return state
+
+    def _get_buffers(self, n):
+        buf = self._buffers.get(n)
+        if buf is None:
+            dt = self.dtype
+            sizes = self.layer_sizes[1:]
+            buf = {"A": [np.empty((n, m), dt) for m in sizes],
+                   "D": [np.empty((n, m), dt) for m in sizes],
+                   "gW": [np.empty_like(W) for W in self.coefs],
+                   "gb": [np.empty_like(b) for b in self.intercepts]}
+            self._buffers = {n: buf}  # keep the current batch size only
+        return buf
+
+    # ------------------------------------------------------------- forward
+    def forward(self, X, *, start=0, layer=None, train=False, seed=0):
+        """Outputs of the network, or of layer ``layer`` (0-based, inclusive).
+
+        ``start`` feeds ``X`` into layer ``start`` instead of the first one
+        (e.g. the decoder half of an autoencoder).  With ``train=True`` the
+        layers' ``noise_std`` is applied (noise streams seeded by ``seed``).
+        Returns a new array in the network's dtype.
+        """
+        last = len(self.coefs) - 1 if layer is None else int(layer)
+        A = X
+        for i in range(int(start), last + 1):
+            W = self.coefs[i]
+            Z = np.empty((X.shape[0], W.shape[1]), W.dtype)
+            _dot(A, W, Z)
+            std = self.noise_std[i] if train else 0.0
+            _add_bias_activate(Z, self.intercepts[i], ACTIVATIONS[self.activations[i]],
+                               std, int(seed) + i)
+            A = Z
+        return A
+
+    def _forward_train(self, X, seed):
+        """Forward pass into the buffers; the output layer is left pre-activation."""
+        buf = self._get_buffers(X.shape[0])
+        A = X
+        n_layers = len(self.coefs)
+        for i in range(n_layers):
+            Z = buf["A"][i]
+            _dot(A, self.coefs[i], Z)
+            if i < n_layers - 1:
+                _add_bias_activate(Z, self.intercepts[i],
+                                   ACTIVATIONS[self.activations[i]],
+                                   self.noise_std[i], int(seed) + i)
+            elif self.noise_std[i]:
+                _add_bias_activate(Z, np.zeros_like(self.intercepts[i]), 0,
+                                   self.noise_std[i], int(seed) + i)
+            A = Z
+        return buf
+
+    # ------------------------------------------------------------ backward
+    def _output_loss(self, buf, Y):
+        """Output activation + loss + delta (fused). Returns the summed loss."""
+        Z, D, gb = buf["A"][-1], buf["D"][-1], buf["gb"][-1]
+        b = self.intercepts[-1]
+        gb[:] = 0
+        if Y.shape != Z.shape:
+            raise ValueError(f"targets have shape {Y.shape}, the network "
+                             f"outputs {Z.shape}")
+        Y = np.ascontiguousarray(Y, dtype=Z.dtype)
+        if self.loss == "softmax_cross_entropy":
+            return _softmax_cross_entropy(Z, b, Y, D, gb)
+        if self.loss == "sigmoid_cross_entropy":
+            return _sigmoid_cross_entropy(Z, b, Y, D, gb)
+        return _squared_error(Z, b, ACTIVATIONS[self.activations[-1]], Y, D, gb)
+
+    def _backward(self, X, buf, input_grad=False):
+        """Backpropagate ``buf["D"][-1]`` (w.r.t. the output pre-activation).
+
+        Fills ``buf["gW"]`` (and ``buf["gb"]`` except the output's, which the
+        loss kernel accumulated) with gradients summed over the batch.
+        Returns the gradient w.r.t. the input when ``input_grad``.
+        """
+        A, D, gW, gb = buf["A"], buf["D"], buf["gW"], buf["gb"]
+        for i in range(len(self.coefs) - 1, -1, -1):
+            prev = X if i == 0 else A[i - 1]
+            if sp.issparse(prev):
+                gW[i][...] = (prev.T @ D[i])
+            else:
+                np.dot(prev.T, D[i], out=gW[i])
+            if i > 0:
+                np.dot(D[i], self.coefs[i].T, out=D[i - 1])
+                gb[i - 1][:] = 0
+                _backprop_activation(D[i - 1], A[i - 1],
+                                     ACTIVATIONS[self.activations[i - 1]], gb[i - 1])
+        if input_grad:
+            return D[0] @ self.coefs[0].T
+        return None
+
+    def loss_gradient(self, X, Y, *, seed=0, input_grad=False):
+        """Mean loss and its gradients on a batch.
+
+        Returns
+        -------
+        loss : float
+            Loss summed over outputs, averaged over the ``n`` samples.
+        grads : dict name -> ndarray
+            Gradients of the *mean* loss (fresh arrays), named like ``params``.
+        dX : ndarray or None
+            Gradient of the mean loss w.r.t. ``X`` when ``input_grad``.
+        """
+        n = X.shape[0]
+        buf = self._forward_train(X, seed)
+        loss = self._output_loss(buf, Y)
+        dX = self._backward(X, buf, input_grad)
+        grads = {}
+        for i in range(len(self.coefs)):
+            grads[f"{self.prefix}coef_{i}"] = buf["gW"][i] / n
+            grads[f"{self.prefix}intercept_{i}"] = buf["gb"][i] / n
+        return loss / n, grads, (None if dX is None else dX / n)
+
+    def backward(self, X, grad_output, *, input_grad=False):
+        """Gradients for an externally computed loss (VAE-style use).
+
+        Call after ``forward(X, train=True, ...)``-equivalent
+        ``train_forward(X, seed)``; ``grad_output`` is the gradient of the
+        (summed) loss w.r.t. the network's *output activations*.
+        Returns (grads dict of batch sums, dX or None).
+        """
+        buf = self._get_buffers(X.shape[0])
+        D, A, gb = buf["D"], buf["A"], buf["gb"]
+        D[-1][...] = grad_output
+        gb[-1][:] = 0
+        if self.activations[-1] == "softmax":
+            raise ValueError("backward through a softmax output needs a fused "
+                             "loss; use loss='softmax_cross_entropy'")
+        _backprop_activation(D[-1], A[-1], ACTIVATIONS[self.activations[-1]], gb[-1])
+        dX = self._backward(X, buf, input_grad)
+        grads = {}
+        for i in range(len(self.coefs)):
+            grads[f"{self.prefix}coef_{i}"] = buf["gW"][i]
+            grads[f"{self.prefix}intercept_{i}"] = buf["gb"][i]
+        return grads, dX
+
+    def train_forward(self, X, seed=0):
+        """Training forward pass (noise on) into internal buffers; returns outputs.
+
+        The returned array is a buffer reused by the next call: copy it if
+        it must be kept.  Pair with :meth:`backward`.
+        """
+        buf = self._forward_train(X, seed)
+        last = len(self.coefs) - 1
+        _add_bias_activate(buf["A"][last], self.intercepts[last],
+                           ACTIVATIONS[self.activations[last]], 0.0, 0)
+        return buf["A"][last]
+
+    def train_step(self, X, Y, optimizer, seed=0):
+        """One minibatch update with ``optimizer``; returns the mean loss."""
+        n = X.shape[0]
+        buf = self._forward_train(X, seed)
+        loss = self._output_loss(buf, Y)
+        self._backward(X, buf)
+        scale = 1.0 / n
+        for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            optimizer.step(f"{self.prefix}coef_{i}", W, buf["gW"][i], grad_scale=scale)
+            optimizer.step(f"{self.prefix}intercept_{i}", b, buf["gb"][i],
+                           grad_scale=scale, decay=False)
+        return loss / n
+
+    def compute_loss(self, X, Y, *, batch_size=1000):
+        """Mean loss over ``X`` (no noise), in batches."""
+        total = 0.0
+        n = X.shape[0]
+        for start in range(0, n, batch_size):
+            sl = slice(start, start + batch_size)
+            buf = self._forward_train_clean(X[sl])
+            total += self._output_loss(buf, Y[sl])
+        return total / n
+
+    def _forward_train_clean(self, X):
+        saved = self.noise_std
+        self.noise_std = [0.0] * len(saved)
+        try:
+            return self._forward_train(X, 0)
+        finally:
+            self.noise_std = saved
+
+    def predict(self, X, *, start=0, layer=None, batch_size=2000):
+        """``forward`` in batches (bounded memory for large ``X``)."""
+        n = X.shape[0]
+        if n <= batch_size:
+            return self.forward(X, start=start, layer=layer)
+        out = None
+        for s in range(0, n, batch_size):
+            part = self.forward(X[s:s + batch_size], start=start, layer=layer)
+            if out is None:
+                out = np.empty((n, part.shape[1]), part.dtype)
+            out[s:s + part.shape[0]] = part
+        return out
+
+
+def train_network(net, X, Y, *, optimizer, n_epochs, batch_size, rng,
+                  X_val=None, Y_val=None, score=None, monitor="loss",
+                  greater_is_better=False, n_iter_no_change=10, tol=1e-4,
+                  progress=None, estimator=None,
+                  divergence_hint="Lower learning_rate.", epoch_offset=0,
+                  n_monitor=2000):
+    """Supervised minibatch training of ``net`` (targets ``Y`` for rows of ``X``).
+
+    The shared base class trains unsupervised models on ``X`` alone; this is
+    its counterpart for (input, target) pairs, built from the same
+    ``_training`` pieces: shuffled minibatches, per-batch kernel seeds,
+    learning-rate schedules (``optimizer.start_epoch``), the divergence
+    guard, early stopping with best-state restore, and ``Progress``.
+
+    Parameters
+    ----------
+    score : callable(X, Y) -> dict, optional
+        Extra per-epoch metrics, evaluated on the validation set when given
+        (keys prefixed ``val_``) or else on up to ``n_monitor`` training rows.
+    monitor : str
+        Metric (without ``val_``) that early-stops when a validation set is
+        given ("loss" is always available).
+
+    Returns
+    -------
+    n_epochs_run : int
+    best_epoch : int or None
+        Epoch whose parameters were restored (early stopping), else None.
+    """
+    n = X.shape[0]
+    estimator = estimator if estimator is not None else net
+    if X_val is None and score is not None and n > n_monitor:
+        rows = np.sort(rng.choice(n, n_monitor, replace=False))
+        X_mon, Y_mon = X[rows], Y[rows]
+    else:
+        X_mon, Y_mon = X, Y
+    stopper = None
+    if X_val is not None:
+        stopper = EarlyStopping(n_iter_no_change, tol, greater_is_better)
+    epochs_run = 0
+    for e in range(n_epochs):
+        t0 = time.perf_counter()
+        epoch = epoch_offset + e + 1
+        optimizer.start_epoch(epoch - 1)
+        seeds = draw_seeds(rng, n_minibatches(n, batch_size))
+        total = 0.0
+        count = 0
+        for b, idx in enumerate(iter_minibatches(n, batch_size, rng)):
+            Xb = X[idx]
+            if not sp.issparse(Xb):
+                Xb = np.ascontiguousarray(Xb)
+            Yb = Xb if Y is X else Y[idx]
+            total += net.train_step(Xb, Yb, optimizer, seeds[b])
+            count += 1
+        epochs_run += 1
+        record = {"epoch": epoch, "loss": total / count}
+        check_finite_loss(estimator, record["loss"], epoch, divergence_hint)
+        check_finite_params(estimator, net.params(), epoch, divergence_hint)
+        if X_val is not None:
+            record["val_loss"] = net.compute_loss(X_val, Y_val)
+            if score is not None:
+                record.update({"val_" + k: v for k, v in score(X_val, Y_val).items()})
+        elif score is not None:
+            record.update(score(X_mon, Y_mon))
+        record["seconds"] = time.perf_counter() - t0
+        if progress is not None:
+            progress.record(**record)
+        if stopper is not None and stopper.update(record["val_" + monitor], epoch,
+                                                  net.params()):
+            if progress is not None:
+                progress.message(f"early stopping: no improvement of val_{monitor} "
+                                 f"for {n_iter_no_change} epochs; best epoch "
+                                 f"{stopper.best_epoch}")
+            break
+    best_epoch = None
+    if stopper is not None and stopper.best_state is not None:
+        for name, value in stopper.best_state.items():
+            net.params()[name][...] = value
+        best_epoch = stopper.best_epoch
+    return epochs_run, best_epoch
+
+
+def make_progress(name, verbose, n_epochs, history):
+    """``Progress`` writing into ``history`` (a dict of lists)."""
+    return Progress(name, verbose, n_epochs, history=history)

@@ -1,0 +1,264 @@
+"""The dense-network engine: kernels vs NumPy, finite-difference gradients, training."""
+import numpy as np
+import pytest
+
+from skdeepgen._kernels.nn import (_add_bias_activate, _backprop_activation,
+                                   _sigmoid_cross_entropy, _softmax_cross_entropy,
+                                   _squared_error)
+from skdeepgen._training import SGD, Adam
+from skdeepgen._training.guard import DivergenceError
+from skdeepgen.nn import DenseNetwork, train_network
+
+from . import _naive
+
+TOL = {np.float32: 2e-6, np.float64: 1e-12}
+
+
+# ------------------------------------------------------------------ kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("noise", [0.0, 0.7])
+def test_add_bias_activate_matches_reference(dtype, kind, noise):
+    rng = np.random.RandomState(kind)
+    Z = (3 * rng.standard_normal((6, 9))).astype(dtype)
+    Z[0, :2] = [-80.0, 80.0]  # saturation
+    b = rng.standard_normal(9).astype(dtype)
+    ref = _naive.add_bias_activate(Z, b, kind, noise, 99)
+    out = Z.copy()
+    _add_bias_activate(out, b, kind, noise, 99)
+    tol = 10 * TOL[dtype]
+    np.testing.assert_allclose(out, ref, rtol=tol, atol=tol)
+
+
+def test_add_bias_activate_noise_is_seeded():
+    Z = np.zeros((4, 5))
+    a, b, c = Z.copy(), Z.copy(), Z.copy()
+    _add_bias_activate(a, np.zeros(5), 0, 1.0, 7)
+    _add_bias_activate(b, np.zeros(5), 0, 1.0, 7)
+    _add_bias_activate(c, np.zeros(5), 0, 1.0, 8)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_add_bias_activate_keeps_nan():
+    Z = np.array([[np.nan, 1.0]])
+    for kind in range(5):
+        out = Z.copy()
+        _add_bias_activate(out, np.zeros(2), kind, 0.0, 0)
+        assert np.isnan(out[0, 0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", [0, 1, 2, 3])
+def test_backprop_activation_matches_reference(dtype, kind):
+    rng = np.random.RandomState(kind)
+    A = _naive.activate(rng.standard_normal((5, 7)), kind).astype(dtype)
+    D = rng.standard_normal((5, 7)).astype(dtype)
+    ref, ref_acc = _naive.backprop_activation(D, A, kind)
+    acc = np.zeros(7, dtype)
+    _backprop_activation(D, A, kind, acc)
+    np.testing.assert_allclose(D, ref, rtol=TOL[dtype], atol=TOL[dtype])
+    np.testing.assert_allclose(acc, ref_acc, rtol=10 * TOL[dtype], atol=10 * TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_loss_kernels_match_reference(dtype):
+    rng = np.random.RandomState(0)
+    Z = (2 * rng.standard_normal((6, 4))).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    Yc = np.eye(4, dtype=dtype)[rng.randint(0, 4, 6)]
+    Yr = rng.uniform(size=(6, 4)).astype(dtype)
+    tol = 10 * TOL[dtype]
+    for kernel, ref, Y in [(_softmax_cross_entropy, _naive.softmax_cross_entropy, Yc),
+                           (_sigmoid_cross_entropy, _naive.sigmoid_cross_entropy, Yr)]:
+        out, D, acc = Z.copy(), np.empty_like(Z), np.zeros(4, dtype)
+        loss = kernel(out, b, Y, D, acc)
+        P, Dref, Lref = ref(Z, b, Y)
+        np.testing.assert_allclose(out, P, rtol=tol, atol=tol)
+        np.testing.assert_allclose(D, Dref, rtol=tol, atol=tol)
+        np.testing.assert_allclose(acc, Dref.sum(0), rtol=tol, atol=tol)
+        assert loss == pytest.approx(Lref, rel=tol)
+    for kind in (0, 1, 2, 3):
+        out, D, acc = Z.copy(), np.empty_like(Z), np.zeros(4, dtype)
+        loss = _squared_error(out, b, kind, Yr, D, acc)
+        A, Dref, Lref = _naive.squared_error(Z, b, kind, Yr)
+        np.testing.assert_allclose(out, A, rtol=tol, atol=tol)
+        np.testing.assert_allclose(D, Dref, rtol=tol, atol=tol)
+        assert loss == pytest.approx(Lref, rel=tol)
+
+
+def test_sigmoid_cross_entropy_saturated_logits_are_finite():
+    Z = np.array([[800.0, -800.0]])
+    D, acc = np.empty_like(Z), np.zeros(2)
+    loss = _sigmoid_cross_entropy(Z, np.zeros(2), np.array([[0.0, 1.0]]), D, acc)
+    assert loss == pytest.approx(1600.0)
+
+
+# ------------------------------------------------------ finite differences
+CASES = [
+    ("softmax_cross_entropy", ["tanh", "logistic", "softmax"]),
+    ("sigmoid_cross_entropy", ["relu", "identity", "logistic"]),
+    ("squared_error", ["logistic", "tanh", "identity"]),
+    ("squared_error", ["identity", "relu", "logistic"]),
+]
+
+
+def _targets(loss, rng, n, m):
+    if loss == "softmax_cross_entropy":
+        return np.eye(m)[rng.randint(0, m, n)]
+    return rng.uniform(size=(n, m))
+
+
+@pytest.mark.parametrize("loss,acts", CASES)
+def test_gradients_match_finite_differences(loss, acts):
+    rng = np.random.RandomState(1)
+    net = DenseNetwork.initialize([5, 4, 3, 6], acts, loss=loss, rng=rng)
+    for b in net.intercepts:
+        b[:] = 0.3 * rng.standard_normal(b.shape)
+    X = rng.standard_normal((7, 5))
+    Y = _targets(loss, rng, 7, 6)
+    value, grads, dX = net.loss_gradient(X, Y, input_grad=True)
+    assert value == pytest.approx(net.compute_loss(X, Y), rel=1e-12)
+    eps = 1e-6
+    for name, P in net.params().items():
+        flat = P.reshape(-1)
+        num = np.empty_like(flat)
+        for k in range(flat.size):
+            old = flat[k]
+            flat[k] = old + eps
+            up = net.compute_loss(X, Y)
+            flat[k] = old - eps
+            down = net.compute_loss(X, Y)
+            flat[k] = old
+            num[k] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grads[name].reshape(-1), num, atol=1e-7,
+                                   err_msg=name)
+    num = np.empty_like(X)
+    for k in np.ndindex(X.shape):
+        old = X[k]
+        X[k] = old + eps
+        up = net.compute_loss(X, Y)
+        X[k] = old - eps
+        down = net.compute_loss(X, Y)
+        X[k] = old
+        num[k] = (up - down) / (2 * eps)
+    np.testing.assert_allclose(dX, num, atol=1e-7)
+
+
+def test_backward_external_loss_matches_fused_loss():
+    """backward() with dL/dA from outside equals the fused squared error."""
+    rng = np.random.RandomState(2)
+    net = DenseNetwork.initialize([4, 5, 3], ["tanh", "logistic"], rng=rng)
+    X, Y = rng.standard_normal((6, 4)), rng.uniform(size=(6, 3))
+    _, ref, dX_ref = net.loss_gradient(X, Y, input_grad=True)
+    A = net.train_forward(X).copy()
+    grads, dX = net.backward(X, A - Y, input_grad=True)
+    for name in ref:
+        np.testing.assert_allclose(grads[name] / 6, ref[name], atol=1e-12)
+    np.testing.assert_allclose(dX / 6, dX_ref, atol=1e-12)
+
+
+def test_sparse_input_same_gradients():
+    import scipy.sparse as sp
+    rng = np.random.RandomState(3)
+    net = DenseNetwork.initialize([6, 4, 2], ["logistic", "softmax"],
+                                  loss="softmax_cross_entropy", rng=rng)
+    X = rng.uniform(size=(5, 6)) * (rng.uniform(size=(5, 6)) < 0.4)
+    Y = np.eye(2)[[0, 1, 1, 0, 1]]
+    l1, g1, _ = net.loss_gradient(X, Y)
+    l2, g2, _ = net.loss_gradient(sp.csr_matrix(X), Y)
+    assert l1 == pytest.approx(l2)
+    for k in g1:
+        np.testing.assert_allclose(g1[k], g2[k], atol=1e-14)
+
+
+def test_train_step_is_one_optimizer_step():
+    rng = np.random.RandomState(0)
+    net = DenseNetwork.initialize([5, 4, 3], ["logistic", "softmax"],
+                                  loss="softmax_cross_entropy", rng=rng)
+    X, Y = rng.standard_normal((7, 5)), np.eye(3)[rng.randint(0, 3, 7)]
+    _, g, _ = net.loss_gradient(X, Y)
+    before = {k: v.copy() for k, v in net.params().items()}
+    net.train_step(X, Y, SGD(0.5), seed=0)
+    for k, v in net.params().items():
+        np.testing.assert_allclose(before[k] - v, 0.5 * g[k], atol=1e-14)
+
+
+def test_noise_only_in_training_and_seeded():
+    rng = np.random.RandomState(0)
+    net = DenseNetwork.initialize([3, 4, 3], ["logistic", "logistic"],
+                                  loss="sigmoid_cross_entropy", rng=rng,
+                                  noise_std=[2.0, 0.0])
+    X = rng.uniform(size=(5, 3))
+    np.testing.assert_array_equal(net.forward(X), net.forward(X))
+    a = net.forward(X, train=True, seed=1)
+    b = net.forward(X, train=True, seed=1)
+    c = net.forward(X, train=True, seed=2)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c) and not np.allclose(a, net.forward(X))
+
+
+def test_forward_start_and_layer_compose():
+    rng = np.random.RandomState(0)
+    net = DenseNetwork.initialize([4, 3, 2, 4], ["relu", "identity", "logistic"],
+                                  rng=rng)
+    X = rng.standard_normal((5, 4))
+    code = net.forward(X, layer=1)
+    np.testing.assert_allclose(net.forward(code, start=2), net.forward(X))
+    np.testing.assert_allclose(net.predict(X, batch_size=2), net.forward(X))
+
+
+@pytest.mark.parametrize("solver", [SGD(0.5, momentum=0.9), Adam(0.01)])
+def test_training_fits_xor(solver):
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]] * 8, dtype=np.float64)
+    Y = np.eye(2)[(X[:, 0] != X[:, 1]).astype(int)]
+    net = DenseNetwork.initialize([2, 8, 2], ["tanh", "softmax"],
+                                  loss="softmax_cross_entropy", rng=0)
+    history = {}
+    from skdeepgen.nn import make_progress
+    train_network(net, X, Y, optimizer=solver, n_epochs=300, batch_size=8,
+                  rng=np.random.RandomState(0),
+                  progress=make_progress("xor", 0, 300, history))
+    assert history["loss"][-1] < 0.05 < history["loss"][0]
+    assert np.array_equal(net.forward(X).argmax(1), Y.argmax(1))
+
+
+def test_float32_stays_float32():
+    net = DenseNetwork.initialize([3, 2], ["logistic"], rng=0, dtype=np.float32)
+    X = np.ones((4, 3), np.float32)
+    loss, grads, _ = net.loss_gradient(X, np.zeros((4, 2), np.float32))
+    assert net.forward(X).dtype == np.float32
+    assert all(g.dtype == np.float32 for g in grads.values())
+
+
+def test_divergence_and_early_stopping():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((40, 3))
+    Y = X @ rng.standard_normal((3, 2)) * 1e3
+    net = DenseNetwork.initialize([3, 2], ["identity"], rng=0)
+    with pytest.raises(DivergenceError, match="Lower learning_rate"):
+        train_network(net, X, Y, optimizer=SGD(100.0), n_epochs=200, batch_size=10,
+                      rng=rng)
+    net = DenseNetwork.initialize([3, 2], ["identity"], rng=0)
+    n_run, best = train_network(net, X[:30], Y[:30], optimizer=SGD(1e-3),
+                                n_epochs=200, batch_size=10, rng=rng,
+                                X_val=X[30:], Y_val=Y[30:], n_iter_no_change=3,
+                                tol=1e30)
+    assert n_run == 4 and best == 1
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(activations=["softmax", "logistic"]), "only supported as the output"),
+    (dict(activations=["logistic", "bogus"]), "unknown activation"),
+    (dict(loss="softmax_cross_entropy"), "needs an output activation"),
+    (dict(loss="hinge"), "unknown loss"),
+])
+def test_clear_errors(kwargs, match):
+    coefs = [np.zeros((3, 4)), np.zeros((4, 2))]
+    ints = [np.zeros(4), np.zeros(2)]
+    args = dict(activations=["logistic", "logistic"], loss="squared_error")
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        DenseNetwork(coefs, ints, args["activations"], loss=args["loss"])
+    with pytest.raises(ValueError, match="inputs but layer"):
+        DenseNetwork([np.zeros((3, 4)), np.zeros((5, 2))], ints, ["relu", "relu"])
