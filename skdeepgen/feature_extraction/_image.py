@@ -95,8 +95,8 @@ def extract_dense_patches(image, patch_size=16, step=8, normalize="contrast",
         img = np.pad(img, ((0, max(0, patch_size - h)), (0, max(0, patch_size - w))),
                      mode="edge")
     win = np.lib.stride_tricks.sliding_window_view(img, (patch_size, patch_size))
-    P = np.ascontiguousarray(win[::step, ::step]).reshape(
-        win[::step, ::step].shape[:2] + (patch_size * patch_size,))
+    win = win[::step, ::step]
+    P = np.array(win, order="C").reshape(win.shape[:2] + (patch_size * patch_size,))
     if normalize in ("mean", "contrast"):
         P -= P.mean(axis=2, keepdims=True)
     if normalize == "contrast":
