@@ -1,8 +1,9 @@
 """skdeepgen: deep generative feature learners as scikit-learn estimators."""
-from .rbm import BernoulliRBM
+from .rbm import (BernoulliRBM, CategoricalRBM, GaussianBernoulliRBM,
+                  ReplicatedSoftmaxRBM)
 from .dbn import DBN, DBNClassifier, DeepAutoencoder
 from .sparse_coding import PredictiveSparseDecomposition, SparseCoder
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BernoulliRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "SparseCoder", "PredictiveSparseDecomposition", "__version__"]
+__all__ = ["BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM", "ReplicatedSoftmaxRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "SparseCoder", "PredictiveSparseDecomposition", "__version__"]

@@ -5,6 +5,7 @@ CD-k / persistent CD training with fused kernels, momentum, weight decay,
 sparsity, Gibbs sampling, free energy, pseudo-likelihood, transforms.  A
 variant chooses its visible and hidden ``Units`` (``skdeepgen.units``).
 """
+import hashlib
 import zlib
 from numbers import Integral, Real
 
@@ -19,9 +20,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._training import make_optimizer
 from ._training.random import draw_seeds
 from .base import BaseMinibatchEstimator
-from .units import BernoulliUnits, empty1, empty2
+from . import evaluation as _evaluation
+from .units import (BernoulliUnits, GaussianUnits, NReLUUnits,
+                    ReplicatedSoftmaxUnits, SoftmaxUnits, empty1, empty2)
 
-__all__ = ["BaseRBM", "BernoulliRBM"]
+__all__ = ["BaseRBM", "BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM",
+           "ReplicatedSoftmaxRBM"]
 
 
 class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
@@ -87,10 +91,11 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
         self._buffers = {}
 
     def _init_visible_bias(self, X):
-        """log(p / (1 - p)) of the mean activity (Hinton's practical guide)."""
-        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-        p = np.clip(mean, 1e-3, 1 - 1e-3)
-        return np.log(p / (1 - p)).astype(X.dtype)
+        """Base-rate biases of the data (Hinton's practical guide: log(p / (1 - p))
+        of the mean activity for binary units), kept as ``base_rate_bias_``:
+        the base model of annealed importance sampling."""
+        self.base_rate_bias_ = self.visible_units.base_rate_bias(X)
+        return self.base_rate_bias_.astype(X.dtype)
 
     def _learned_params(self):
         return {"components_": self.components_,
@@ -132,6 +137,7 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
             V[:n] = v_pos
         v_pos = V[:n]
         v_neg = V[n:]
+        vis = vis.bind(v_pos)  # per-row state (masks, document lengths)
         acc_c[:] = 0
         acc_b[:] = 0
 
@@ -311,11 +317,12 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
     # -------------------------------------------------- energies & scores
     def free_energy(self, X):
         """Free energy ``F(v) = -log sum_h exp(-E(v, h))`` per sample (float64)."""
-        X = self._check_X_transform(X)
+        return self._free_energy(self._check_X_transform(X))
+
+    def _free_energy(self, X):
         W, b, c = self._params_as(X.dtype)
-        pre = np.ascontiguousarray(safe_sparse_dot(X, W.T, dense_output=True))
-        return (self.visible_units.bias_energy(X, b)
-                - self.hidden_units.log_partition(pre, c))
+        return _evaluation.free_energy(X, W, b, c, self.visible_units.bind(X),
+                                       self.hidden_units)
 
     def pseudo_likelihood(self, X):
         """Stochastic pseudo-log-likelihood per sample (scikit-learn's score_samples).
@@ -342,13 +349,97 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
         fe_flip = self.free_energy(Xf)
         return -d * np.logaddexp(0, -(fe_flip - fe))
 
+    #: AIS settings used when ``score_samples`` needs a log Z it has not got
+    _ais_defaults = {"n_runs": 100, "n_betas": 10000}
+    #: ``method="auto"`` enumerates a discrete layer with at most this many states
+    _max_exact_states = 2 ** 16
+
     def score_samples(self, X):
-        """Pseudo-log-likelihood per sample (see ``pseudo_likelihood``)."""
-        return self.pseudo_likelihood(X)
+        """Log-likelihood ``log p(x) = -F(x) - log Z`` per sample (nats).
+
+        ``log Z`` is exact when one layer can be enumerated (at most 2**16
+        states), otherwise estimated by annealed importance sampling from the
+        base-rate model (:func:`skdeepgen.evaluation.annealed_importance_sampling`,
+        100 runs, 10,000 temperatures, seeded by ``random_state``).  The
+        estimate is cached until the parameters change; call
+        :meth:`estimate_log_partition` first to choose other AIS settings or
+        to see the estimate's spread.  The pseudo-likelihood is
+        :meth:`pseudo_likelihood`.
+        """
+        X = self._check_X_transform(X)
+        return -self._free_energy(X) - self._log_z_for(X)
 
     def score(self, X, y=None):
-        """Mean of ``score_samples`` (higher is better), for model selection."""
+        """Mean log-likelihood of ``X`` (``score_samples``), for model selection."""
         return float(np.mean(self.score_samples(X)))
+
+    def _param_key(self):
+        h = hashlib.blake2b(digest_size=16)
+        for a in self._learned_params().values():
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+    def _log_z_for(self, X):
+        return self.estimate_log_partition().log_z
+
+    def estimate_log_partition(self, *, method="auto", n_runs=None, n_betas=None,
+                               random_state=None, lengths=None):
+        """log Z of the fitted model: exact enumeration or AIS, cached.
+
+        Parameters
+        ----------
+        method : {"auto", "exact", "ais"}
+            ``auto``: exact when a layer has at most 2**16 states, else AIS.
+        n_runs, n_betas : int, optional
+            AIS runs and temperatures (default 100 and 10,000).
+        random_state : int, RandomState or None
+            AIS seed (default: the estimator's ``random_state``, else 0).
+        lengths : array of int, optional
+            Replicated softmax: document lengths to estimate ``log Z_D`` for.
+
+        Returns
+        -------
+        result : AISResult
+            ``log_z`` with its spread (``log_z_std``, ``log_z_low``,
+            ``log_z_high``; zero spread for exact values).  Without
+            ``lengths`` it becomes the ``log Z`` used by ``score_samples``
+            until the parameters change.
+        """
+        check_is_fitted(self)
+        if method not in ("auto", "exact", "ais"):
+            raise ValueError(f"method={method!r}; use 'auto', 'exact' or 'ais'")
+        key = self._param_key()
+        cache = getattr(self, "_log_z_cache", None)
+        if cache is None or cache[0] != key:
+            cache = self._log_z_cache = (key, {})
+        settings = {**self._ais_defaults,
+                    **{k: v for k, v in (("n_runs", n_runs), ("n_betas", n_betas))
+                       if v is not None}}
+        defaults = n_runs is None and n_betas is None and random_state is None
+        if defaults and lengths is None and method == "auto" and "latest" in cache[1]:
+            return cache[1]["latest"]
+        if random_state is None:
+            random_state = (self.random_state if isinstance(self.random_state, Integral)
+                            else 0)
+        W, b, c = self._params_as(np.float64)
+        vis, hid = self.visible_units, self.hidden_units
+        if method != "ais" and lengths is None:
+            n_states = min((n for n in (_evaluation.n_states(hid, W.shape[0]),
+                                        _evaluation.n_states(vis, W.shape[1]))
+                            if n is not None), default=None)
+            if method == "exact" or (n_states is not None
+                                     and n_states <= self._max_exact_states):
+                lz = _evaluation.exact_log_partition(W, b, c, vis, hid)
+                res = _evaluation.AISResult(lz, 0.0, lz, lz, lz, np.zeros(0))
+                cache[1]["latest"] = res
+                return res
+        res = _evaluation.annealed_importance_sampling(
+            W, b, c, vis, hid, base_bias=getattr(self, "base_rate_bias_", None),
+            n_runs=settings["n_runs"], n_betas=settings["n_betas"],
+            random_state=random_state, lengths=lengths)
+        if lengths is None:
+            cache[1]["latest"] = res
+        return res
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -423,7 +514,7 @@ default="constant"
         Epochs trained.
     history_ : dict of lists
         Per epoch: ``epoch``, ``reconstruction_error``, ``pseudo_likelihood``
-        (on up to 1000 training rows, or ``val_*`` on the validation set),
+        (on up to 500 training rows, or ``val_*`` on the validation set),
         ``seconds``.
     n_features_in_ : int
 
@@ -461,3 +552,573 @@ default="constant"
         self.tol = tol
         self.verbose = verbose
         self.random_state = random_state
+
+
+# ====================================================================
+# Variants: the same machinery with other unit types
+# ====================================================================
+_HIDDEN_UNITS = {"bernoulli": BernoulliUnits(), "nrelu": NReLUUnits()}
+
+
+class _HiddenChoice:
+    """The ``hidden`` parameter chooses the hidden unit type.
+
+    ``"bernoulli"``: binary units; ``"nrelu"``: noisy rectified linear units
+    (Nair & Hinton 2010).  Training is monitored by the reconstruction error
+    only: the pseudo-likelihood flips bits, which needs binary visibles.
+    """
+
+    @property
+    def hidden_units(self):
+        return _HIDDEN_UNITS[self.hidden]
+
+    def _epoch_scores(self, X_monitor):
+        return {"reconstruction_error":
+                float(np.mean(self._reconstruction_rows(X_monitor)))}
+
+    def _reconstruction_rows(self, X_valid):
+        return self.reconstruction_error(X_valid)
+
+
+_VARIANT_CONSTRAINTS = {
+    **BaseRBM._parameter_constraints,
+    "hidden": [StrOptions({"bernoulli", "nrelu"})],
+}
+
+
+class GaussianBernoulliRBM(_HiddenChoice, BaseRBM):
+    """RBM with Gaussian visible units for real-valued data.
+
+    ``p(v | h) = N(b + var * W^T h, var)`` and ``p(h = 1 | v) =
+    sigmoid(W v + c)`` (or noisy rectified linear hiddens with
+    ``hidden="nrelu"``).  With the default unit variances the data should be
+    standardised (zero mean, unit variance per feature, e.g.
+    :class:`sklearn.preprocessing.StandardScaler`); ``learn_variance=True``
+    also learns one variance per visible unit (in log space, bounded to
+    [1e-2, 1e2] for stability).  The default learning rate is the small one
+    these models need (Hinton's practical guide, section 13.2).
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units.
+    learning_rate : float, default=0.001
+    batch_size : int, default=100
+    n_iter : int, default=10
+    method : {"cd", "pcd"}, default="cd"
+    n_gibbs_steps : int, default=1
+    momentum : float, default=0.9
+    weight_decay : float, default=1e-4
+    learn_variance : bool, default=False
+        Learn the visible variances (``variance_``) instead of fixing them at 1.
+    hidden : {"bernoulli", "nrelu"}, default="bernoulli"
+    sparsity_target, sparsity_cost, sparsity_decay, learning_rate_schedule, \
+early_stopping, validation_fraction, n_iter_no_change, tol, verbose, random_state
+        As in :class:`BernoulliRBM`.
+
+    Attributes
+    ----------
+    components_, intercept_hidden_, intercept_visible_, n_iter_, history_
+        As in :class:`BernoulliRBM`.
+    variance_ : ndarray of shape (n_features,)
+        Visible variances (ones unless ``learn_variance``).
+    base_rate_bias_ : ndarray of shape (n_features,)
+        Data mean: the base model of AIS (``score_samples``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepgen import GaussianBernoulliRBM
+    >>> X = np.random.RandomState(0).standard_normal((50, 4))
+    >>> rbm = GaussianBernoulliRBM(n_components=3, n_iter=2, random_state=0).fit(X)
+    >>> rbm.transform(X).shape
+    (50, 3)
+    """
+
+    _parameter_constraints = {**_VARIANT_CONSTRAINTS,
+                              "learn_variance": ["boolean"]}
+    _divergence_hint = ("Lower learning_rate (or momentum), and standardise X "
+                        "(StandardScaler) unless learn_variance=True.")
+    _min_log_var, _max_log_var = np.log(1e-2), np.log(1e2)
+
+    def __init__(self, n_components=256, *, learning_rate=0.001, batch_size=100,
+                 n_iter=10, method="cd", n_gibbs_steps=1, momentum=0.9,
+                 weight_decay=1e-4, learn_variance=False, hidden="bernoulli",
+                 sparsity_target=None, sparsity_cost=0.1, sparsity_decay=0.9,
+                 learning_rate_schedule="constant", early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=5, tol=1e-4,
+                 verbose=0, random_state=None):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.method = method
+        self.n_gibbs_steps = n_gibbs_steps
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.learn_variance = learn_variance
+        self.hidden = hidden
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.sparsity_decay = sparsity_decay
+        self.learning_rate_schedule = learning_rate_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @property
+    def visible_units(self):
+        return GaussianUnits(getattr(self, "variance_", 1.0))
+
+    def _initialize(self, X, rng):
+        if self.learn_variance:
+            var = np.asarray(
+                X.power(2).mean(axis=0) - np.square(X.mean(axis=0)) if sp.issparse(X)
+                else X.var(axis=0), dtype=np.float64).ravel()
+            self.variance_ = np.clip(var, 1e-2, 1e2).astype(X.dtype)
+        else:
+            self.variance_ = np.ones(X.shape[1], dtype=X.dtype)
+        super()._initialize(X, rng)
+
+    def _learned_params(self):
+        return {**super()._learned_params(), "variance_": self.variance_}
+
+    def _fit_minibatch(self, v_pos, seed):
+        if not self.learn_variance:
+            return super()._fit_minibatch(v_pos, seed)
+        b = self.intercept_visible_.astype(np.float64)
+        super()._fit_minibatch(v_pos, seed)
+        n = v_pos.shape[0]
+        V = self._buffers[(n, self.components_.dtype)]["V"]
+        # d log p / d log var = <(v - b)^2 / (2 var)>_data - <...>_model
+        d_pos = ((V[:n] - b) ** 2).sum(axis=0)
+        d_neg = ((V[n:] - b) ** 2).sum(axis=0)
+        z = np.log(self.variance_.astype(np.float64))
+        grad = (d_pos - d_neg) / (2 * self.variance_)
+        self._optimizer.step("log_variance", z, grad, grad_scale=-1.0 / n,
+                             decay=False)
+        self.variance_[:] = np.exp(np.clip(z, self._min_log_var, self._max_log_var))
+        return None
+
+
+class ReplicatedSoftmaxRBM(_HiddenChoice, BaseRBM):
+    """Replicated softmax RBM for word counts (Salakhutdinov & Hinton 2009).
+
+    Each document is a set of ``D`` softmax units (one per word) sharing
+    their weights with ``n_components`` hidden topic units whose biases are
+    scaled by ``D``.  ``X`` holds term counts (e.g. ``CountVectorizer``
+    output); scipy.sparse CSR input is used as is: the positive phase is a
+    sparse-dense product, and only one minibatch's negative samples are ever
+    dense, so memory grows with the non-zeros of the corpus, not with
+    ``n_documents * n_words``.  Negative or non-integer counts are refused.
+    Trained by CD-k.  ``transform`` gives ``p(h = 1 | v)``: topic-like
+    features.  ``score_samples`` is the log-probability of each document's
+    word sequence (``log Z_D`` estimated once per document length and cached);
+    :meth:`perplexity` is ``exp(-sum log p / total words)``.
+
+    Parameters
+    ----------
+    n_components : int, default=50
+    learning_rate : float, default=0.001
+        Statistics scale with document length: long documents need small steps.
+    batch_size : int, default=100
+    n_iter : int, default=10
+    n_gibbs_steps : int, default=1
+    momentum : float, default=0.9
+    weight_decay : float, default=1e-4
+    hidden : {"bernoulli", "nrelu"}, default="bernoulli"
+    learning_rate_schedule, early_stopping, validation_fraction, \
+n_iter_no_change, tol, verbose, random_state
+        As in :class:`BernoulliRBM`.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_words)
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Hidden biases per word (multiplied by each document's length).
+    intercept_visible_ : ndarray of shape (n_words,)
+    mean_length_ : float
+        Mean document length of the training data (default for ``sample``).
+    n_iter_, history_, base_rate_bias_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from skdeepgen import ReplicatedSoftmaxRBM
+    >>> X = sp.csr_matrix(np.random.RandomState(0).poisson(1.0, (40, 12)))
+    >>> rsm = ReplicatedSoftmaxRBM(n_components=3, n_iter=2, random_state=0).fit(X)
+    >>> rsm.transform(X).shape
+    (40, 3)
+    """
+
+    visible_units = ReplicatedSoftmaxUnits()
+    _parameter_constraints = {k: v for k, v in _VARIANT_CONSTRAINTS.items()
+                              if k not in ("method", "sparsity_target",
+                                           "sparsity_cost", "sparsity_decay")}
+    _ais_defaults = {"n_runs": 50, "n_betas": 3000}
+    _max_exact_states = 2 ** 12
+    sparsity_target = None
+    method = "cd"
+
+    def __init__(self, n_components=50, *, learning_rate=0.001, batch_size=100,
+                 n_iter=10, n_gibbs_steps=1, momentum=0.9, weight_decay=1e-4,
+                 hidden="bernoulli", learning_rate_schedule="constant",
+                 early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=5, tol=1e-4, verbose=0, random_state=None):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.n_gibbs_steps = n_gibbs_steps
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.hidden = hidden
+        self.learning_rate_schedule = learning_rate_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _check_X_transform(self, X):
+        X = super()._check_X_transform(X)
+        return self.visible_units.check(X, type(self).__name__)
+
+    def _initialize(self, X, rng):
+        self.mean_length_ = float(X.sum() / X.shape[0])
+        super()._initialize(X, rng)
+
+    def _fit_minibatch(self, X, seed):
+        """CD-k with a sparse positive phase and hidden biases scaled by length."""
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        dtype = W.dtype
+        n = X.shape[0]
+        hid = self.hidden_units
+        vis = self.visible_units.bind(X)
+        D = vis.lengths.astype(dtype)[:, None]
+        buf = self._get_buffers(n, dtype)
+        pre_h, pre_v, h_state = buf["pre_h"], buf["pre_v"], buf["h_state"]
+        v_neg, H = buf["V"][:n], buf["H"]
+        acc_b = buf["acc_b"]
+        e2, e1 = empty2(dtype), empty1(dtype)
+        acc_b[:] = 0
+        zeros_h = np.zeros(W.shape[0], dtype)
+
+        pre_h[:] = safe_sparse_dot(X, W.T, dense_output=True)
+        pre_h += D * c
+        hid.mean_sample(pre_h, zeros_h, H[:n], 1.0, h_state, seed, e1, e1)
+        k = self.n_gibbs_steps
+        for step in range(k):
+            last = step == k - 1
+            np.dot(h_state, W, out=pre_v)
+            vis.mean_sample(pre_v, b, e2, 1.0, v_neg, seed + 2 * step + 1,
+                            e1, acc_b if last else e1)
+            np.dot(v_neg, W.T, out=pre_h)
+            pre_h += D * c
+            hid.mean_sample(pre_h, zeros_h, H[n:] if last else e2, 1.0, h_state,
+                            seed + 2 * step + 2, e1, e1)
+        h_pos, h_neg = H[:n], H[n:]
+        # <v h>_data (sparse: cost ~ nnz * n_components) - <v h>_model
+        G = np.asarray(safe_sparse_dot(X.T, h_pos, dense_output=True).T, dtype=dtype)
+        G -= h_neg.T @ v_neg
+        grad_c = (D * (h_pos - h_neg)).sum(axis=0)
+        grad_b = np.asarray(X.sum(axis=0), dtype=dtype).ravel() - acc_b
+        opt = self._optimizer
+        scale = -1.0 / n
+        opt.step("components_", W, np.ascontiguousarray(G), grad_scale=scale)
+        opt.step("intercept_hidden_", c, grad_c.astype(dtype), grad_scale=scale,
+                 decay=False)
+        opt.step("intercept_visible_", b, grad_b, grad_scale=scale, decay=False)
+        return None
+
+    def _mean_hiddens(self, V, W, c):
+        pre = np.ascontiguousarray(safe_sparse_dot(V, W.T, dense_output=True))
+        lengths = np.asarray(V.sum(axis=1), dtype=pre.dtype).reshape(-1, 1)
+        pre += lengths * c
+        return self.hidden_units.mean(pre, np.zeros_like(c), out=pre)
+
+    def _mean_visibles(self, H, W, b):
+        """Word probabilities given hidden states (rows sum to one)."""
+        pre = np.ascontiguousarray(H @ W)
+        return ReplicatedSoftmaxUnits(1.0).mean(pre, b, out=pre)
+
+    def reconstruction_error(self, X):
+        """Squared error between the counts and their expected reconstruction."""
+        X = sp.csr_matrix(self._check_X_transform(X))
+        W, b, c = self._params_as(X.dtype)
+        out = np.empty(X.shape[0])
+        step = 64  # rows at a time: memory ~ 64 * n_words, not the corpus
+        for s in range(0, X.shape[0], step):
+            Xs = X[s:s + step]
+            P = self._mean_visibles(self._mean_hiddens(Xs, W, c), W, b)
+            D = np.asarray(Xs.sum(axis=1), dtype=np.float64).ravel()
+            # sum (x - D p)^2 = sum x^2 - 2 D sum x p + D^2 sum p^2 (x sparse)
+            rows = np.repeat(np.arange(Xs.shape[0]), np.diff(Xs.indptr))
+            x = Xs.data.astype(np.float64)
+            xx = np.bincount(rows, x * x, minlength=Xs.shape[0])
+            xp = np.bincount(rows, x * P[rows, Xs.indices], minlength=Xs.shape[0])
+            out[s:s + step] = xx - 2 * D * xp + D ** 2 * np.einsum("ij,ij->i", P, P)
+        return out
+
+    def _log_z_for(self, X):
+        lengths = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
+        key = self._param_key()
+        cache = getattr(self, "_log_z_cache", None)
+        if cache is None or cache[0] != key:
+            cache = self._log_z_cache = (key, {})
+        table = cache[1].setdefault("by_length", {})
+        missing = np.setdiff1d(np.unique(lengths), np.fromiter(table, float))
+        if missing.size:
+            W, b, c = self._params_as(np.float64)
+            if self.hidden == "bernoulli" and 2 ** W.shape[0] <= self._max_exact_states:
+                for D in missing:
+                    table[float(D)] = _evaluation.exact_log_partition(
+                        W, b, c, ReplicatedSoftmaxUnits(float(D)), self.hidden_units)
+            else:
+                res = self.estimate_log_partition(lengths=missing)
+                table.update(zip(missing.tolist(), np.atleast_1d(res.log_z).tolist()))
+        return np.array([table[float(D)] for D in lengths])
+
+    def perplexity(self, X):
+        """Per-word perplexity ``exp(-sum_d log p(doc_d) / sum_d D_d``)."""
+        X = self._check_X_transform(X)
+        return float(np.exp(-np.sum(self.score_samples(X)) / X.sum()))
+
+    def sample(self, n_samples=1, *, n_steps=1000, lengths=None, random_state=None,
+               return_mean=False):
+        """Draw documents (count vectors) by block Gibbs sampling.
+
+        Parameters
+        ----------
+        n_samples : int
+        n_steps : int
+        lengths : int or array of shape (n_samples,), optional
+            Document lengths (default: the training mean, rounded).
+        random_state : int, RandomState or None
+        return_mean : bool
+            Return expected counts of the last step instead of counts.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_words)
+        """
+        check_is_fitted(self)
+        rng = check_random_state(self.random_state if random_state is None
+                                 else random_state)
+        W, b, c = self._params_as(self.components_.dtype)
+        if lengths is None:
+            lengths = max(1, round(self.mean_length_))
+        L = np.empty(n_samples)
+        L[:] = lengths
+        if np.any(L < 0) or np.any(L != np.round(L)):
+            raise ValueError("lengths must be non-negative integers")
+        vis = ReplicatedSoftmaxUnits(L)
+        zeros_h = np.zeros_like(c)
+        v = vis.sample(np.zeros((n_samples, W.shape[1]), W.dtype), b, draw_seeds(rng))
+        seeds = draw_seeds(rng, 2 * n_steps)
+        Lc = L.astype(W.dtype)[:, None]
+        mean = v
+        for t in range(n_steps):
+            pre_h = np.ascontiguousarray(v @ W.T) + Lc * c
+            h = self.hidden_units.sample(pre_h, zeros_h, seeds[2 * t])
+            pre_v = np.ascontiguousarray(h @ W)
+            if t == n_steps - 1 and return_mean:
+                mean = vis.mean(pre_v, b)
+            v = vis.sample(pre_v, b, seeds[2 * t + 1])
+        return mean if return_mean else v
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.input_tags.categorical = True  # integer counts
+        return tags
+
+
+class CategoricalRBM(_HiddenChoice, BaseRBM):
+    """RBM with softmax (categorical) visible units, e.g. ratings with gaps.
+
+    ``X`` has one column per variable (item) holding one of a few values
+    (e.g. ratings 1-5) and NaN where the value is missing.  Each variable is
+    a softmax unit over ``categories_`` (the values seen in ``fit``);
+    missing entries contribute nothing to the hidden inputs or the gradients
+    and are not reconstructed during CD, as in the per-user RBMs of
+    Salakhutdinov, Mnih & Hinton (2007).  :meth:`predict` fills the missing
+    entries with their expected value under ``p(v_missing | h(v_observed))``;
+    :meth:`predict_proba` gives the category probabilities.
+
+    Parameters
+    ----------
+    n_components : int, default=100
+    learning_rate : float, default=0.01
+    batch_size : int, default=100
+    n_iter : int, default=10
+    n_gibbs_steps : int, default=1
+        CD-k steps (training is CD: each row has its own set of observed
+        variables, which persistent chains cannot share).
+    momentum : float, default=0.9
+    weight_decay : float, default=1e-3
+    hidden : {"bernoulli", "nrelu"}, default="bernoulli"
+    learning_rate_schedule, early_stopping, validation_fraction, \
+n_iter_no_change, tol, verbose, random_state
+        As in :class:`BernoulliRBM`.
+
+    Attributes
+    ----------
+    categories_ : ndarray of shape (n_categories,)
+        Sorted values seen in ``fit``.
+    components_ : ndarray of shape (n_components, n_features * n_categories)
+        Column ``j * n_categories + k``: value ``categories_[k]`` of feature ``j``.
+    intercept_hidden_, intercept_visible_, n_iter_, history_, base_rate_bias_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepgen import CategoricalRBM
+    >>> X = np.array([[1, 2, np.nan], [1, np.nan, 3], [2, 2, 3], [1, 2, 3]])
+    >>> rbm = CategoricalRBM(n_components=2, n_iter=5, random_state=0).fit(X)
+    >>> rbm.predict(X).shape
+    (4, 3)
+    >>> bool(np.isnan(rbm.predict(X)).any())
+    False
+    """
+
+    _parameter_constraints = {k: v for k, v in _VARIANT_CONSTRAINTS.items()
+                              if k not in ("method", "sparsity_target",
+                                           "sparsity_cost", "sparsity_decay")}
+    _accept_sparse = False
+    sparsity_target = None
+    method = "cd"
+
+    def __init__(self, n_components=100, *, learning_rate=0.01, batch_size=100,
+                 n_iter=10, n_gibbs_steps=1, momentum=0.9, weight_decay=1e-3,
+                 hidden="bernoulli", learning_rate_schedule="constant",
+                 early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=5, tol=1e-4, verbose=0, random_state=None):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.n_gibbs_steps = n_gibbs_steps
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.hidden = hidden
+        self.learning_rate_schedule = learning_rate_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @property
+    def visible_units(self):
+        return SoftmaxUnits(len(self.categories_))
+
+    def _encode(self, X):
+        """Values -> one-hot columns (all zeros where missing)."""
+        cats = self.categories_
+        K = len(cats)
+        n, d = X.shape
+        missing = np.isnan(X)
+        idx = np.searchsorted(cats, np.where(missing, cats[0], X))
+        idx = np.minimum(idx, K - 1)
+        unknown = ~missing & (cats[idx] != X)
+        if unknown.any():
+            raise ValueError(
+                f"X has values not seen in fit (e.g. {X[unknown][0]!r}); "
+                f"{type(self).__name__} knows categories {cats.tolist()}.")
+        out = np.zeros((n, d * K), dtype=X.dtype)
+        rows, cols = np.nonzero(~missing)
+        out[rows, cols * K + idx[rows, cols]] = 1
+        return out
+
+    def _validate(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                          ensure_all_finite="allow-nan", ensure_min_samples=1)
+        if reset:
+            values = np.unique(X[~np.isnan(X)])
+            if values.size < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 distinct observed "
+                    f"values in X to form categories; got {values.tolist()}.")
+            self.categories_ = values
+        return X
+
+    def _check_X(self, X, reset):
+        return self._encode(self._validate(X, reset))
+
+    def _check_X_transform(self, X):
+        check_is_fitted(self)
+        return self._encode(self._validate(X, reset=False))
+
+    def predict_proba(self, X):
+        """Category probabilities of every entry given the observed ones.
+
+        Returns
+        -------
+        P : ndarray of shape (n_samples, n_features, n_categories)
+        """
+        V = self._check_X_transform(X)
+        W, b, c = self._params_as(V.dtype)
+        P = self._mean_visibles(self._mean_hiddens(V, W, c), W, b)
+        return P.reshape(V.shape[0], -1, len(self.categories_))
+
+    def predict(self, X):
+        """``X`` with its missing entries replaced by their expected value."""
+        X = self._validate(X, reset=False)
+        P = self.predict_proba(X)
+        expected = P @ self.categories_.astype(P.dtype)
+        return np.where(np.isnan(X), expected, X)
+
+    def inverse_transform(self, H):
+        """Expected value of every variable given hidden states."""
+        P = super().inverse_transform(H)
+        P = P.reshape(P.shape[0], -1, len(self.categories_))
+        return P @ self.categories_.astype(P.dtype)
+
+    def reconstruction_error(self, X):
+        """Squared error of the one-hot reconstruction on the observed entries."""
+        return self._reconstruction_rows(self._check_X_transform(X))
+
+    def _reconstruction_rows(self, V):
+        W, b, c = self._params_as(V.dtype)
+        R = self._mean_visibles(self._mean_hiddens(V, W, c), W, b)
+        K = len(self.categories_)
+        observed = np.repeat(V.reshape(V.shape[0], -1, K).sum(axis=2), K, axis=1)
+        return np.sum(observed * (V - R) ** 2, axis=1)
+
+    def score_samples(self, X):
+        """Log-likelihood of complete rows (see :meth:`BaseRBM.score_samples`).
+
+        A row with missing entries would need its own partition function (one
+        per pattern of missing entries), so such rows are refused.
+        """
+        if np.isnan(self._validate(X, reset=False)).any():
+            raise ValueError(
+                f"{type(self).__name__}.score_samples needs rows without missing "
+                "entries: a row with missing values has its own partition "
+                "function. Score complete rows, or use predict on held-out "
+                "entries.")
+        return super().score_samples(X)
+
+    def sample(self, n_samples=1, *, n_steps=1000, random_state=None,
+               return_mean=False):
+        """Draw complete rows (category values, or expected values with ``return_mean``)."""
+        V = super().sample(n_samples, n_steps=n_steps, random_state=random_state,
+                           return_mean=return_mean)
+        V = V.reshape(n_samples, -1, len(self.categories_))
+        if return_mean:
+            return V @ self.categories_.astype(V.dtype)
+        return self.categories_[V.argmax(axis=2)].astype(V.dtype)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        return tags

@@ -19,8 +19,11 @@ import itertools
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
-from ._kernels.units import _sigmoid_sample, _softplus_rowsum
+from ._kernels.units import (_gaussian_sample, _multinomial_sample,
+                             _nrelu_sample, _sigmoid_sample, _softmax_sample,
+                             _softplus_rowsum, _stepped_softplus_rowsum)
 
 _EMPTY = {np.dtype(np.float32): np.empty((0, 0), np.float32),
           np.dtype(np.float64): np.empty((0, 0), np.float64)}
@@ -68,8 +71,29 @@ class Units:
     def states(self, n_units, dtype=np.float64):
         raise ValueError(f"{self.name} units cannot be enumerated")
 
+    def n_states(self, n_units):
+        """Number of joint states of ``n_units`` units (None: continuous)."""
+        return None
+
     def check(self, X, estimator_name):
         return X
+
+    def bind(self, V):
+        """The unit type conditioned on a batch of visible data ``V``.
+
+        Most unit types have no per-row state and return ``self``; replicated
+        softmax units take each row's document length, softmax units with
+        missing entries each row's mask of observed variables.
+        """
+        return self
+
+    #: per-row factor multiplying the *other* layer's bias (replicated
+    #: softmax: the document length scales the hidden biases), or None
+    hidden_bias_scale = None
+
+    def base_rate_bias(self, X):
+        """Biases of the independent (weightless) model fitted to ``X``'s marginals."""
+        raise NotImplementedError(f"{self.name} units define no base-rate model")
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -100,6 +124,9 @@ class BernoulliUnits(Units):
         return np.array(list(itertools.product([0, 1], repeat=n_units)),
                         dtype=dtype)
 
+    def n_states(self, n_units):
+        return 2 ** n_units
+
     def check(self, X, estimator_name):
         data = X.data if hasattr(X, "data") and not isinstance(X, np.ndarray) else X
         if data.size:
@@ -112,3 +139,242 @@ class BernoulliUnits(Units):
                     "255 for 8-bit pixels or sklearn.preprocessing.MinMaxScaler.",
                     UserWarning, stacklevel=4)
         return X
+
+    def base_rate_bias(self, X):
+        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        p = np.clip(mean, 1e-3, 1 - 1e-3)
+        return np.log(p / (1 - p))
+
+
+def _col(value, m, dtype):
+    """A per-column parameter (scalar or array) as a contiguous array of length m."""
+    out = np.empty(m, dtype=dtype)
+    out[:] = value
+    return out
+
+
+class GaussianUnits(Units):
+    """Real-valued units with ``p(x | pre) = N(bias + var * pre, var)``.
+
+    The energy is ``sum (x - bias)**2 / (2 var) - x . pre``: with ``var = 1``
+    (the default, for standardised data) this is the usual Gaussian-Bernoulli
+    RBM; a learned per-unit variance keeps the weights acting on ``x``, so the
+    other layer's input stays the plain product ``x @ W.T``.
+
+    Parameters
+    ----------
+    variance : float or array of shape (n_units,), default=1.0
+    """
+
+    name = "gaussian"
+
+    def __init__(self, variance=1.0):
+        self.variance = variance
+
+    def _var(self, m, dtype):
+        return _col(self.variance, m, dtype)
+
+    def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
+                    acc_prob, acc_sample):
+        _gaussian_sample(pre, bias, self._var(pre.shape[1], pre.dtype),
+                         prob_out, pre.dtype.type(prob_scale), sample_out, seed,
+                         acc_prob, acc_sample)
+
+    def log_partition(self, pre, bias):
+        pre = np.asarray(pre, dtype=np.float64)
+        var = self._var(pre.shape[1], np.float64)
+        b = np.asarray(bias, dtype=np.float64)
+        return (0.5 * np.log(2 * np.pi * var).sum()
+                + pre @ b + 0.5 * (pre * pre) @ var)
+
+    def bias_energy(self, x, bias):
+        x = np.asarray(x.toarray() if sp.issparse(x) else x, dtype=np.float64)
+        var = self._var(x.shape[1], np.float64)
+        d = x - np.asarray(bias, dtype=np.float64)
+        return (d * d) @ (0.5 / var)
+
+    def base_rate_bias(self, X):
+        return np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+
+    def __repr__(self):
+        v = self.variance
+        return f"GaussianUnits(variance={'1.0' if np.isscalar(v) and v == 1 else '...'})"
+
+
+class NReLUUnits(Units):
+    """Noisy rectified linear units (Nair & Hinton 2010).
+
+    A sample is ``max(0, x + N(0, sigmoid(x)))`` with ``x = pre + bias``; the
+    mean used for features and statistics is ``max(0, x)``.  They approximate
+    an infinite set of binary units sharing weights with bias offsets
+    ``-0.5, -1.5, ...`` ("stepped sigmoid units"); ``log_partition`` is that
+    model's exact marginal, ``sum_i softplus(x - i + 0.5)``, so free energies
+    and log-likelihood estimates of NReLU RBMs refer to the stepped-sigmoid
+    model that NReLU sampling approximates.
+    """
+
+    name = "nrelu"
+
+    def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
+                    acc_prob, acc_sample):
+        _nrelu_sample(pre, bias, prob_out, pre.dtype.type(prob_scale),
+                      sample_out, seed, acc_prob, acc_sample)
+
+    def log_partition(self, pre, bias):
+        return _stepped_softplus_rowsum(np.ascontiguousarray(pre), bias)
+
+    def bias_energy(self, x, bias):
+        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
+
+
+class SoftmaxUnits(Units):
+    """Categorical units: groups of ``n_categories`` one-hot columns.
+
+    Column ``g * n_categories + k`` is category ``k`` of variable ``g``.  A
+    row whose group is all zeros has that variable *missing*: it contributes
+    nothing to the energy, its conditional is not sampled, and (once bound to
+    the data with :meth:`bind`) the Gibbs chains leave it missing, as in the
+    per-user RBMs of Salakhutdinov, Mnih & Hinton (2007).
+
+    Parameters
+    ----------
+    n_categories : int
+    mask : bool array of shape (n_rows, n_groups) or None
+        Observed variables of the bound batch (None: all observed).
+    """
+
+    name = "softmax"
+    discrete = True
+
+    def __init__(self, n_categories, mask=None):
+        self.n_categories = int(n_categories)
+        self.mask = mask
+
+    def _mask(self, n):
+        if self.mask is None:
+            return np.empty((0, 0), np.bool_)
+        if self.mask.shape[0] != n:
+            raise ValueError(f"softmax units are bound to {self.mask.shape[0]} rows, "
+                             f"got {n}")
+        return self.mask
+
+    def bind(self, V):
+        V = V.toarray() if sp.issparse(V) else np.asarray(V)
+        K = self.n_categories
+        mask = V.reshape(V.shape[0], -1, K).sum(axis=2) > 0
+        return SoftmaxUnits(K, None if mask.all() else np.ascontiguousarray(mask))
+
+    def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
+                    acc_prob, acc_sample):
+        _softmax_sample(pre, bias, self.n_categories, self._mask(pre.shape[0]),
+                        prob_out, pre.dtype.type(prob_scale), sample_out, seed,
+                        acc_prob, acc_sample)
+
+    def log_partition(self, pre, bias):
+        from scipy.special import logsumexp
+        K = self.n_categories
+        x = np.asarray(pre, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
+        lz = logsumexp(x.reshape(x.shape[0], -1, K), axis=2)
+        if self.mask is not None:
+            lz = np.where(self._mask(x.shape[0]), lz, 0.0)
+        return lz.sum(axis=1)
+
+    def bias_energy(self, x, bias):
+        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
+
+    def states(self, n_units, dtype=np.float64):
+        K = self.n_categories
+        G = n_units // K
+        if G * np.log2(K) > 20:
+            raise ValueError(f"cannot enumerate {K}**{G} states; exact computations "
+                             "need at most 2**20 joint states")
+        codes = np.array(list(itertools.product(range(K), repeat=G)), dtype=np.intp)
+        out = np.zeros((codes.shape[0], n_units), dtype=dtype)
+        for g in range(G):
+            out[np.arange(codes.shape[0]), g * K + codes[:, g]] = 1
+        return out
+
+    def n_states(self, n_units):
+        return self.n_categories ** (n_units // self.n_categories)
+
+    def base_rate_bias(self, X):
+        K = self.n_categories
+        counts = np.asarray(X.sum(axis=0), dtype=np.float64).ravel().reshape(-1, K) + 1.0
+        return np.log(counts / counts.sum(axis=1, keepdims=True)).ravel()
+
+    def __repr__(self):
+        return f"SoftmaxUnits(n_categories={self.n_categories})"
+
+
+class ReplicatedSoftmaxUnits(Units):
+    """Replicated softmax units for word counts (Salakhutdinov & Hinton 2009).
+
+    A document of length ``D`` is ``D`` softmax units sharing weights; the
+    layer's state is the word-count vector.  The other layer's biases are
+    multiplied by ``D`` (``hidden_bias_scale``).  ``log_partition`` sums over
+    the ``D``-word sequences: ``D * logsumexp(pre + bias)``.
+
+    Parameters
+    ----------
+    lengths : float, array of shape (n_rows,) or None
+        Document lengths of the bound rows (see :meth:`bind`).
+    """
+
+    name = "replicated_softmax"
+
+    def __init__(self, lengths=None):
+        self.lengths = lengths
+
+    @property
+    def hidden_bias_scale(self):
+        return self.lengths
+
+    def _lengths(self, n):
+        if self.lengths is None:
+            raise ValueError("replicated softmax units need document lengths; "
+                             "bind them to data first")
+        return _col(self.lengths, n, np.float64)
+
+    def bind(self, V):
+        lengths = np.asarray(V.sum(axis=1), dtype=np.float64).ravel()
+        return ReplicatedSoftmaxUnits(lengths)
+
+    def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
+                    acc_prob, acc_sample):
+        _multinomial_sample(pre, bias, self._lengths(pre.shape[0]), prob_out,
+                            pre.dtype.type(prob_scale), sample_out, seed,
+                            acc_prob, acc_sample)
+
+    def log_partition(self, pre, bias):
+        from scipy.special import logsumexp
+        x = np.asarray(pre, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
+        return self._lengths(x.shape[0]) * logsumexp(x, axis=1)
+
+    def bias_energy(self, x, bias):
+        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
+
+    def base_rate_bias(self, X):
+        counts = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() + 1.0
+        return np.log(counts / counts.sum())
+
+    def check(self, X, estimator_name):
+        data = X.data if sp.issparse(X) else np.asarray(X)
+        if data.size:
+            if not np.all(np.isfinite(data)):
+                raise ValueError(f"{estimator_name} needs finite word counts; X "
+                                 "contains NaN or infinity.")
+            if data.min() < 0:
+                raise ValueError(
+                    f"{estimator_name} needs word counts. Negative values in "
+                    f"data passed to X (min {data.min():g}). Use raw term counts "
+                    "(e.g. CountVectorizer), not centred or scaled values.")
+            if np.any(data != np.round(data)):
+                bad = data[data != np.round(data)][0]
+                raise ValueError(
+                    f"{estimator_name} needs integer word counts, but X has "
+                    f"non-integer entries (e.g. {bad:g}). Use raw term counts "
+                    "(CountVectorizer), not tf-idf or normalised frequencies.")
+        return X
+
+    def __repr__(self):
+        return "ReplicatedSoftmaxUnits()"

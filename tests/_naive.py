@@ -155,3 +155,61 @@ def squared_error(Z, b, kind, Y):
     A = activate(Z.astype(np.float64) + b, kind)
     R = A - Y
     return A, R * activation_derivative(A, kind), float(0.5 * (R * R).sum())
+
+
+# ------------------------------------------------- unit types (RBM variants)
+def gaussian_sample(pre, bias, var, seed):
+    """Reference for _kernels.units._gaussian_sample: (means, samples)."""
+    n, m = pre.shape
+    mu = bias + var * pre.astype(np.float64)
+    z = normal64(seed, np.arange(n * m)).reshape(n, m)
+    return mu, mu + np.sqrt(var) * z
+
+
+def nrelu_sample(pre, bias, seed):
+    """Reference for _kernels.units._nrelu_sample: (max(0, x), noisy samples)."""
+    n, m = pre.shape
+    x = pre.astype(np.float64) + bias
+    z = normal64(seed, np.arange(n * m)).reshape(n, m)
+    return np.maximum(x, 0), np.maximum(x + np.sqrt(1 / (1 + np.exp(-x))) * z, 0)
+
+
+def softmax_sample(pre, bias, K, mask, seed):
+    """Reference for _kernels.units._softmax_sample: (probabilities, one-hot)."""
+    n, m = pre.shape
+    G = m // K
+    x = (pre.astype(np.float64) + bias).reshape(n, G, K)
+    p = np.exp(x - x.max(axis=2, keepdims=True))
+    p /= p.sum(axis=2, keepdims=True)
+    u = uniform64(seed, np.arange(n * G)).reshape(n, G)
+    pick = np.minimum((np.cumsum(p, axis=2) <= u[..., None]).sum(axis=2), K - 1)
+    s = np.zeros_like(p)
+    np.put_along_axis(s, pick[..., None], 1.0, axis=2)
+    if mask is not None:
+        p = p * mask[..., None]
+        s = s * mask[..., None]
+    return p.reshape(n, m), s.reshape(n, m)
+
+
+def multinomial_sample(pre, bias, lengths, seed):
+    """Reference for _kernels.units._multinomial_sample: (expected counts, counts)."""
+    n, m = pre.shape
+    x = pre.astype(np.float64) + bias
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    cum = np.cumsum(e, axis=1)
+    tot = cum[:, -1:]
+    counts = np.zeros((n, m))
+    counter = 0
+    for i in range(n):
+        D = int(lengths[i])
+        u = uniform64(seed, np.arange(counter, counter + D)) * tot[i, 0]
+        counter += D
+        idx = np.searchsorted(cum[i], u, side="right")
+        np.add.at(counts[i], idx, 1.0)
+    return lengths[:, None] * e / tot, counts
+
+
+def stepped_softplus_rowsum(pre, bias):
+    """Reference for _kernels.units._stepped_softplus_rowsum (2000 terms)."""
+    x = pre.astype(np.float64) + bias
+    return sum(np.logaddexp(0, x - k + 0.5).sum(axis=1) for k in range(1, 2001))

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ._config import jit, inline
-from .random import _stream_base, _uniform64
+from .random import _normal64, _stream_base, _uniform64
 
 
 # Taylor coefficients 1/k! for exp on [-0.625, 0.625]
@@ -101,5 +101,210 @@ def _softplus_rowsum(pre, bias):
         acc = 0.0
         for j in range(m):
             acc += _softplus(np.float64(pre[i, j]) + np.float64(bias[j]))
+        out[i] = acc
+    return out
+
+
+@jit
+def _gaussian_sample(pre, bias, var, prob_out, prob_scale, sample_out, seed,
+                     acc_prob, acc_sample):
+    """Gaussian units: ``mean = bias + var * pre``, sample ``mean + sqrt(var) * N(0, 1)``.
+
+    ``var`` holds one variance per column.  Outputs and accumulators follow
+    ``_sigmoid_sample`` (empty arrays skip that output).
+    """
+    n, m = pre.shape
+    do_prob = prob_out.shape[0] > 0
+    do_sample = sample_out.shape[0] > 0
+    do_acc_p = acc_prob.shape[0] > 0
+    do_acc_s = acc_sample.shape[0] > 0
+    base = _stream_base(seed)
+    for i in range(n):
+        row = np.uint64(i) * np.uint64(m)
+        for j in range(m):
+            mu = np.float64(bias[j]) + np.float64(var[j]) * np.float64(pre[i, j])
+            if do_prob:
+                q = prob_scale * mu
+                prob_out[i, j] = q
+                if do_acc_p:
+                    acc_prob[j] += q
+            if do_sample:
+                s = mu + np.sqrt(np.float64(var[j])) * _normal64(base, row + np.uint64(j))
+                sample_out[i, j] = s
+                if do_acc_s:
+                    acc_sample[j] += s
+
+
+@jit
+def _nrelu_sample(pre, bias, prob_out, prob_scale, sample_out, seed,
+                  acc_prob, acc_sample):
+    """Noisy rectified linear units (Nair & Hinton 2010).
+
+    ``mean = max(0, x)``, sample ``max(0, x + sqrt(sigmoid(x)) * N(0, 1))``
+    with ``x = pre + bias``.
+    """
+    n, m = pre.shape
+    do_prob = prob_out.shape[0] > 0
+    do_sample = sample_out.shape[0] > 0
+    do_acc_p = acc_prob.shape[0] > 0
+    do_acc_s = acc_sample.shape[0] > 0
+    base = _stream_base(seed)
+    for i in range(n):
+        row = np.uint64(i) * np.uint64(m)
+        for j in range(m):
+            x = np.float64(pre[i, j]) + np.float64(bias[j])
+            if do_prob:
+                q = prob_scale * (x if x > 0.0 else 0.0)
+                prob_out[i, j] = q
+                if do_acc_p:
+                    acc_prob[j] += q
+            if do_sample:
+                s = x + np.sqrt(_sigmoid(x)) * _normal64(base, row + np.uint64(j))
+                s = s if s > 0.0 else 0.0
+                sample_out[i, j] = s
+                if do_acc_s:
+                    acc_sample[j] += s
+
+
+@jit
+def _softmax_sample(pre, bias, n_categories, mask, prob_out, prob_scale,
+                    sample_out, seed, acc_prob, acc_sample):
+    """Groups of ``n_categories`` softmax columns (one categorical variable each).
+
+    Column ``g * K + k`` is category ``k`` of variable ``g``.  ``mask`` of
+    shape (n, n_groups) marks observed variables (empty: all observed); a
+    missing variable gets zero probabilities and a zero (all-off) sample.
+    The sample is one-hot, drawn by inversion with one uniform per variable.
+    """
+    n, m = pre.shape
+    K = n_categories
+    G = m // K
+    do_prob = prob_out.shape[0] > 0
+    do_sample = sample_out.shape[0] > 0
+    do_acc_p = acc_prob.shape[0] > 0
+    do_acc_s = acc_sample.shape[0] > 0
+    use_mask = mask.shape[0] > 0
+    base = _stream_base(seed)
+    p = np.empty(K)
+    for i in range(n):
+        for g in range(G):
+            o = g * K
+            if use_mask and not mask[i, g]:
+                for k in range(K):
+                    if do_prob:
+                        prob_out[i, o + k] = 0.0
+                    if do_sample:
+                        sample_out[i, o + k] = 0.0
+                continue
+            mx = -np.inf
+            for k in range(K):
+                x = np.float64(pre[i, o + k]) + np.float64(bias[o + k])
+                p[k] = x
+                mx = x if x > mx else mx
+            tot = 0.0
+            for k in range(K):
+                e = np.exp(p[k] - mx)
+                p[k] = e
+                tot += e
+            for k in range(K):
+                p[k] /= tot
+            if do_prob:
+                for k in range(K):
+                    q = prob_scale * p[k]
+                    prob_out[i, o + k] = q
+                    if do_acc_p:
+                        acc_prob[o + k] += q
+            if do_sample:
+                u = _uniform64(base, np.uint64(i) * np.uint64(G) + np.uint64(g))
+                c = 0.0
+                pick = K - 1
+                for k in range(K):
+                    c += p[k]
+                    if u < c:
+                        pick = k
+                        break
+                for k in range(K):
+                    sample_out[i, o + k] = 1.0 if k == pick else 0.0
+                if do_acc_s:
+                    acc_sample[o + pick] += 1.0
+
+
+@jit
+def _multinomial_sample(pre, bias, lengths, prob_out, prob_scale, sample_out,
+                        seed, acc_prob, acc_sample):
+    """Replicated softmax: row ``i`` holds the counts of ``lengths[i]`` draws.
+
+    ``p = softmax(pre[i] + bias)`` over all columns; the mean is
+    ``lengths[i] * p`` and the sample a multinomial count vector (each draw
+    by binary search in the cumulative probabilities, one uniform per draw).
+    """
+    n, m = pre.shape
+    do_prob = prob_out.shape[0] > 0
+    do_sample = sample_out.shape[0] > 0
+    do_acc_p = acc_prob.shape[0] > 0
+    do_acc_s = acc_sample.shape[0] > 0
+    base = _stream_base(seed)
+    cum = np.empty(m)
+    counter = np.uint64(0)
+    for i in range(n):
+        mx = -np.inf
+        for j in range(m):
+            x = np.float64(pre[i, j]) + np.float64(bias[j])
+            cum[j] = x
+            mx = x if x > mx else mx
+        tot = 0.0
+        for j in range(m):
+            tot += np.exp(cum[j] - mx)
+            cum[j] = tot
+        D = np.float64(lengths[i])
+        if do_prob:
+            prev = 0.0
+            for j in range(m):
+                q = prob_scale * D * (cum[j] - prev) / tot
+                prev = cum[j]
+                prob_out[i, j] = q
+                if do_acc_p:
+                    acc_prob[j] += q
+        if do_sample:
+            for j in range(m):
+                sample_out[i, j] = 0.0
+            nd = np.int64(lengths[i])
+            for d in range(nd):
+                u = _uniform64(base, counter) * tot
+                counter += np.uint64(1)
+                lo = 0
+                hi = m - 1
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if cum[mid] > u:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                sample_out[i, lo] += 1.0
+            if do_acc_s:
+                for j in range(m):
+                    acc_sample[j] += sample_out[i, j]
+
+
+@jit
+def _stepped_softplus_rowsum(pre, bias):
+    """``out[i] = sum_j sum_{k>=1} softplus(pre[i, j] + bias[j] - k + 0.5)``.
+
+    The marginal of stepped-sigmoid units (the model NReLU units
+    approximate); terms stop once they fall below ~1e-18.
+    """
+    n, m = pre.shape
+    out = np.zeros(n)
+    for i in range(n):
+        acc = 0.0
+        for j in range(m):
+            x = np.float64(pre[i, j]) + np.float64(bias[j])
+            k = 1.0
+            while True:
+                t = x - k + 0.5
+                if t < -42.0:
+                    break
+                acc += _softplus(t)
+                k += 1.0
         out[i] = acc
     return out

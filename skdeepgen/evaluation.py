@@ -1,0 +1,288 @@
+"""Log-likelihoods of RBMs: exact log Z for tiny models, AIS for real ones.
+
+Everything here is written against the unit-type interface
+(:mod:`skdeepgen.units`), so it serves every RBM variant (Bernoulli,
+Gaussian, softmax, replicated softmax visibles; Bernoulli or NReLU hiddens)
+and, later, the top RBM of a DBN or the layers of a DBM.
+
+An RBM is described by ``W`` (n_hidden, n_visible), visible biases ``b``,
+hidden biases ``c`` and its two unit types; the joint is
+
+    p(v, h) ∝ exp(-E_vis(v; b) + v W^T h + s(v) c . h - E_hid(h))
+
+where ``E_vis`` is the visible unit type's ``bias_energy`` and ``s(v)`` its
+``hidden_bias_scale`` (the document length for replicated softmax, else 1).
+
+``exact_log_partition``
+    log Z by enumerating the smaller discrete layer (at most 2**20 states)
+    and marginalising the other one analytically with ``log_partition``.
+``annealed_importance_sampling``
+    Salakhutdinov & Murray (2008): anneal from a *base-rate* model (no
+    weights, visible biases fitted to the data's marginals, same hidden
+    units) to the RBM through ``n_betas`` intermediate distributions
+    ``p_beta(v) ∝ exp(-(1 - beta) E_A(v) - beta E_B(v)) * prod_j Z_j(beta)``,
+    with one block-Gibbs transition per temperature, ``n_runs`` independent
+    runs, and the spread of the estimate (``log_z_std`` and the ±3 sigma
+    interval ``log(Z ± 3 sigma)`` of the paper).
+"""
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import logsumexp
+from sklearn.utils import check_random_state
+from sklearn.utils.extmath import safe_sparse_dot
+
+from ._training.random import draw_seeds
+from .units import ReplicatedSoftmaxUnits
+
+__all__ = ["AISResult", "ais_schedule", "annealed_importance_sampling",
+           "exact_log_partition", "free_energy", "hidden_input", "n_states",
+           "rbm_log_likelihood"]
+
+
+def _scale_column(scale, n):
+    s = np.empty((n, 1))
+    s[:, 0] = scale
+    return s
+
+
+def hidden_input(V, W, c, visible):
+    """Hidden pre-activations including (scaled) hidden biases, float64."""
+    pre = np.asarray(safe_sparse_dot(V, W.T, dense_output=True), dtype=np.float64)
+    scale = visible.hidden_bias_scale
+    if scale is None:
+        pre += c
+    else:
+        pre += _scale_column(scale, pre.shape[0]) * c
+    return np.ascontiguousarray(pre)
+
+
+def free_energy(V, W, b, c, visible, hidden):
+    """``F(v) = -log sum_h exp(-E(v, h))`` per row (visible bound to ``V``)."""
+    zeros = np.zeros(W.shape[0])
+    return (visible.bias_energy(V, b)
+            - hidden.log_partition(hidden_input(V, W, c, visible), zeros))
+
+
+def _as64(W, b, c):
+    return (np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64),
+            np.asarray(c, dtype=np.float64))
+
+
+def n_states(units, n_units):
+    """Number of joint states of a layer, or None when it cannot be enumerated."""
+    count = units.n_states(n_units) if units.discrete else None
+    return count if count is not None and count <= 2 ** 20 else None
+
+
+def exact_log_partition(W, b, c, visible, hidden, *, chunk=8192):
+    """Exact ``log Z`` by enumerating the smaller discrete layer.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_hidden, n_visible)
+    b, c : visible and hidden biases
+    visible, hidden : Units
+        Replicated softmax visibles must be bound to one document length
+        (``ReplicatedSoftmaxUnits(lengths=D)``): Z depends on ``D``.
+    chunk : int
+        States processed at a time (bounds memory).
+
+    Returns
+    -------
+    float
+    """
+    W, b, c = _as64(W, b, c)
+    n_hid, n_vis = W.shape
+    n_h = n_states(hidden, n_hid)
+    n_v = n_states(visible, n_vis)
+    scale = visible.hidden_bias_scale
+    if scale is not None and np.ndim(scale) != 0:
+        raise ValueError("exact_log_partition needs one document length (a scalar)")
+    if n_h is None and n_v is None:
+        raise ValueError(
+            f"neither layer can be enumerated ({hidden!r} with {n_hid} units, "
+            f"{visible!r} with {n_vis} units); exact log Z needs a discrete layer "
+            "with at most 2**20 states. Use annealed_importance_sampling.")
+    terms = []
+    if n_h is not None and (n_v is None or n_h <= n_v):
+        H = hidden.states(n_hid)
+        c_eff = c * (1.0 if scale is None else float(scale))
+        for s in range(0, H.shape[0], chunk):
+            Hs = H[s:s + chunk]
+            terms.append(-hidden.bias_energy(Hs, c_eff)
+                         + visible.log_partition(np.ascontiguousarray(Hs @ W), b))
+    else:
+        V = visible.states(n_vis)
+        zeros = np.zeros(n_hid)
+        for s in range(0, V.shape[0], chunk):
+            Vs = V[s:s + chunk]
+            terms.append(-visible.bias_energy(Vs, b)
+                         + hidden.log_partition(hidden_input(Vs, W, c, visible), zeros))
+    return float(logsumexp(np.concatenate(terms)))
+
+
+def ais_schedule(n_betas):
+    """Inverse temperatures 0 = beta_0 < ... < beta_K = 1 (``n_betas`` = K).
+
+    The proportions of Salakhutdinov & Murray (2008): 500 steps on [0, 0.5),
+    4,000 on [0.5, 0.9) and 10,000 on [0.9, 1] for K = 14,500, scaled to K.
+    """
+    n_betas = int(n_betas)
+    if n_betas < 3:
+        raise ValueError(f"n_betas={n_betas}: AIS needs at least 3 temperatures")
+    k1 = max(1, round(n_betas * 500 / 14500))
+    k2 = max(1, round(n_betas * 4000 / 14500))
+    k3 = n_betas - k1 - k2
+    return np.concatenate([np.linspace(0.0, 0.5, k1, endpoint=False),
+                           np.linspace(0.5, 0.9, k2, endpoint=False),
+                           np.linspace(0.9, 1.0, k3 + 1)])
+
+
+@dataclass
+class AISResult:
+    """Outcome of :func:`annealed_importance_sampling`.
+
+    ``log_z`` is ``log mean(w) + log Z_base``; ``log_z_std`` the standard
+    error of ``log_z`` (delta method, ``std(w) / (sqrt(n_runs) mean(w))``);
+    ``log_z_low``/``log_z_high`` the paper's ``log(Z ± 3 sigma)`` interval
+    (``-inf`` when ``3 sigma >= Z``).  With ``lengths`` (replicated softmax)
+    each of these is an array with one entry per length.
+    """
+
+    log_z: object
+    log_z_std: object
+    log_z_low: object
+    log_z_high: object
+    log_z_base: object
+    log_weights: np.ndarray = field(repr=False)
+    n_runs: int = 0
+    n_betas: int = 0  # 0 runs / temperatures: an exact value
+    seconds: float = 0.0
+    lengths: object = None
+
+
+def _summarise(logw):
+    """(log mean w, std of log mean w, log(mean - 3 se), log(mean + 3 se)) per row."""
+    logw = np.atleast_2d(logw)
+    R = logw.shape[1]
+    m = logw.max(axis=1, keepdims=True)
+    w = np.exp(logw - m)
+    mean = w.mean(axis=1)
+    se = w.std(axis=1, ddof=1) / np.sqrt(R) if R > 1 else np.zeros_like(mean)
+    with np.errstate(divide="ignore"):
+        low = np.log(np.maximum(mean - 3 * se, 0.0)) + m[:, 0]
+    return (np.log(mean) + m[:, 0], se / mean, low, np.log(mean + 3 * se) + m[:, 0])
+
+
+def annealed_importance_sampling(W, b, c, visible, hidden, *, base_bias=None,
+                                 n_runs=100, n_betas=10000, betas=None,
+                                 lengths=None, random_state=None,
+                                 max_rows=4096):
+    """Estimate ``log Z`` of an RBM by annealed importance sampling.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_hidden, n_visible)
+    b, c : ndarray
+        Visible and hidden biases.
+    visible, hidden : Units
+    base_bias : ndarray of shape (n_visible,), optional
+        Visible biases of the base-rate model; ``visible.base_rate_bias(X)``
+        on the training data is the usual choice.  Default: ``b`` (the
+        model's own biases without weights).
+    n_runs : int, default=100
+        Independent AIS runs (importance weights).
+    n_betas : int, default=10000
+        Number of intermediate temperatures (ignored when ``betas`` given).
+    betas : array, optional
+        Increasing inverse temperatures from 0 to 1.
+    lengths : array of int, optional
+        Replicated softmax visibles: document lengths for which to estimate
+        ``log Z_D`` (one estimate per length, ``n_runs`` runs each).
+    random_state : int, RandomState or None
+    max_rows : int
+        Chains advanced together (lengths are processed in groups).
+
+    Returns
+    -------
+    AISResult
+    """
+    t0 = time.perf_counter()
+    W, b, c = _as64(W, b, c)
+    bA = b if base_bias is None else np.asarray(base_bias, dtype=np.float64)
+    if bA.shape != b.shape:
+        raise ValueError(f"base_bias has shape {bA.shape}, expected {b.shape}")
+    betas = ais_schedule(n_betas) if betas is None else np.asarray(betas, float)
+    if betas[0] != 0 or betas[-1] != 1 or np.any(np.diff(betas) <= 0):
+        raise ValueError("betas must increase strictly from 0 to 1")
+    rng = check_random_state(random_state)
+    n_runs = int(n_runs)
+    if isinstance(visible, ReplicatedSoftmaxUnits):
+        scalar = lengths is None
+        if scalar:
+            if visible.lengths is None or np.ndim(visible.lengths) != 0:
+                raise ValueError("replicated softmax visibles: pass `lengths`, "
+                                 "the document lengths to estimate log Z for")
+            lengths = [visible.lengths]
+        lengths = np.asarray(lengths, dtype=np.float64).ravel()
+        groups_per_batch = max(1, max_rows // n_runs)
+        logw, logz0 = [], []
+        for s in range(0, lengths.size, groups_per_batch):
+            L = np.repeat(lengths[s:s + groups_per_batch], n_runs)
+            lw, lz = _ais_runs(W, b, c, bA, ReplicatedSoftmaxUnits(L), hidden,
+                               betas, L.size, rng)
+            logw.append(lw.reshape(-1, n_runs))
+            logz0.append(lz.reshape(-1, n_runs)[:, 0])
+        logw = np.concatenate(logw)
+        logz0 = np.concatenate(logz0)
+        lz, std, lo, hi = _summarise(logw)
+        out = [lz + logz0, std, lo + logz0, hi + logz0, logz0]
+        if scalar:
+            out, logw, lengths = [float(x[0]) for x in out], logw[0], float(lengths[0])
+        return AISResult(*out, logw, n_runs, betas.size - 1,
+                         time.perf_counter() - t0, lengths)
+    logw, logz0 = _ais_runs(W, b, c, bA, visible, hidden, betas, n_runs, rng)
+    lz, std, lo, hi = (float(x[0]) for x in _summarise(logw))
+    z0 = float(logz0[0])
+    return AISResult(lz + z0, std, lo + z0, hi + z0, z0, logw, n_runs,
+                     betas.size - 1, time.perf_counter() - t0)
+
+
+def _ais_runs(W, b, c, bA, vis, hid, betas, n, rng):
+    """``n`` AIS chains; returns (log weights, log Z_base) per chain."""
+    n_hid, n_vis = W.shape
+    K = betas.size - 1
+    seeds = draw_seeds(rng, 2 * K + 1)
+    zeros_h = np.zeros(n_hid)
+    zv = np.zeros((n, n_vis))
+    log_z0 = vis.log_partition(zv, bA) + hid.log_partition(np.zeros((n, n_hid)), zeros_h)
+    v = vis.sample(zv, bA, seeds[0])
+    logw = np.zeros(n)
+    pre_v = np.empty((n, n_vis))
+    scaled = np.empty((n, n_hid))
+    for k in range(1, K + 1):
+        beta, prev = betas[k], betas[k - 1]
+        eA = vis.bias_energy(v, bA)
+        eB = vis.bias_energy(v, b)
+        pre = hidden_input(v, W, c, vis)
+        np.multiply(pre, prev, out=scaled)
+        lp_prev = -(1 - prev) * eA - prev * eB + hid.log_partition(scaled, zeros_h)
+        np.multiply(pre, beta, out=scaled)
+        lp_k = -(1 - beta) * eA - beta * eB + hid.log_partition(scaled, zeros_h)
+        logw += lp_k - lp_prev
+        if k == K:
+            break
+        # one block-Gibbs transition leaving p_beta invariant
+        h = hid.sample(scaled, zeros_h, seeds[2 * k - 1])
+        np.dot(h, W, out=pre_v)
+        pre_v *= beta
+        v = vis.sample(pre_v, (1 - beta) * bA + beta * b, seeds[2 * k])
+    return logw, log_z0
+
+
+def rbm_log_likelihood(V, W, b, c, visible, hidden, log_z):
+    """``log p(v) = -F(v) - log Z`` per row; ``log_z`` a float or one per row."""
+    return -free_energy(V, W, b, c, visible, hidden) - np.asarray(log_z)
