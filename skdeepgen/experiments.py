@@ -101,6 +101,25 @@ register_model("sparse", description="sparse codes, learned dictionary (split si
                make=_make_sparse)
 
 
+def _make_dbn(dataset, n_features, random_state, verbose):
+    from .dbn import DBN
+    from .rbm import BernoulliRBM
+
+    if dataset == "digits":
+        rbm = BernoulliRBM(n_iter=30, method="cd", learning_rate=0.05,
+                           batch_size=10, weight_decay=0.0)
+        sizes = (256, 256)
+    else:
+        rbm = BernoulliRBM(n_iter=10, method="cd", momentum=0.9)
+        sizes = (500, 500)
+    return DBN(sizes, rbm=rbm, transform_layers="all", random_state=random_state,
+               verbose=verbose)
+
+
+register_model("dbn", description="DBN features (greedy RBM stack, all layers)",
+               make=_make_dbn)
+
+
 # --------------------------------------------------------------- experiment
 #: inverse regularisation of the logistic regression, per dataset
 _CLASSIFIER_C = {"digits": 100.0, "mnist": 1.0}

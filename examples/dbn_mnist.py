@@ -1,0 +1,92 @@
+"""DBN on MNIST: greedy pretraining, fine-tuning, test error, generated digits.
+
+784-500-500-2000 sigmoid DBN pretrained with CD-1 (one BernoulliRBM per
+layer), unrolled with a 10-way softmax and fine-tuned by backpropagation
+(Nesterov SGD, linear learning-rate decay) on the 60,000 training images;
+test error on the 10,000 test images.  Then digits are generated from the
+pretrained DBN (Gibbs sampling in the top 500-2000 RBM and a down-pass) and
+saved to examples/output/dbn_mnist_samples.png.
+
+    python examples/dbn_mnist.py [--pretrain-epochs 10] [--finetune-epochs 30]
+"""
+import argparse
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skdeepgen import BernoulliRBM, DBNClassifier
+from skdeepgen.datasets import load_mnist
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[1] / "shared" / "data" / "mnist"
+OUT = HERE / "output"
+
+
+def save_tiles(images, path, title, shape=(28, 28), cols=10):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = int(np.ceil(len(images) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols, rows + 0.4))
+    for ax, img in zip(np.ravel(axes), images):
+        ax.imshow(img.reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+    for ax in np.ravel(axes):
+        ax.axis("off")
+    fig.suptitle(title)
+    fig.savefig(path, dpi=80, bbox_inches="tight")
+    plt.close(fig)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--data-home", default=str(DATA))
+    p.add_argument("--sizes", default="500,500,2000")
+    p.add_argument("--pretrain-epochs", type=int, default=10)
+    p.add_argument("--pretrain-lr", type=float, default=0.05)
+    p.add_argument("--finetune-epochs", type=int, default=30)
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--n-train", type=int, default=60000)
+    p.add_argument("--sample-steps", type=int, default=1000)
+    p.add_argument("--random-state", type=int, default=0)
+    args = p.parse_args()
+    OUT.mkdir(exist_ok=True)
+
+    X_train, X_test, y_train, y_test = load_mnist(args.data_home)
+    X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
+    sizes = tuple(int(s) for s in args.sizes.split(","))
+    rbm = BernoulliRBM(method="cd", n_iter=args.pretrain_epochs,
+                       learning_rate=args.pretrain_lr, momentum=0.9,
+                       weight_decay=2e-4, batch_size=100)
+    clf = DBNClassifier(sizes, rbm=rbm, solver="sgd", learning_rate=args.lr,
+                        momentum=0.9, learning_rate_schedule="linear",
+                        weight_decay=1e-5, batch_size=100,
+                        max_iter=args.finetune_epochs, verbose=2,
+                        random_state=args.random_state)
+    t0 = time.perf_counter()
+    clf.fit(X_train, y_train)
+    total = time.perf_counter() - t0
+    pre_s = total - sum(clf.history_["seconds"])
+    err = 1.0 - clf.score(X_test, y_test)
+    print(f"\nDBNClassifier 784-{'-'.join(map(str, sizes))}-10 on "
+          f"{len(X_train)} MNIST training images")
+    print(f"pretraining {args.pretrain_epochs} epochs/layer: {pre_s:.0f} s; "
+          f"fine-tuning {clf.n_iter_} epochs: {total - pre_s:.0f} s; "
+          f"total {total:.0f} s ({total / 60:.1f} min)")
+    print(f"TEST ERROR: {100 * err:.2f}% ({int(round(err * len(y_test)))} / "
+          f"{len(y_test)})")
+    with open(OUT / "dbn_mnist.pkl", "wb") as f:
+        pickle.dump(clf, f)
+
+    t = time.perf_counter()
+    samples = clf.dbn_.sample(50, n_steps=args.sample_steps,
+                              random_state=args.random_state)
+    save_tiles(samples, OUT / "dbn_mnist_samples.png",
+               f"DBN samples ({args.sample_steps} Gibbs steps in the top RBM)")
+    print(f"50 samples in {time.perf_counter() - t:.1f} s -> "
+          f"{OUT / 'dbn_mnist_samples.png'}")
+
+
+if __name__ == "__main__":
+    main()
