@@ -267,3 +267,16 @@ def test_sample_for_every_variant():
     n = GaussianBernoulliRBM(4, hidden="nrelu", n_iter=2, random_state=0).fit(
         rng.standard_normal((50, 6)))
     assert np.all(np.isfinite(n.sample(3, n_steps=5)))
+
+
+def test_tile_images_layout_and_scaling():
+    from skdeepgen.plotting import tile_images
+    imgs = np.arange(5 * 6, dtype=float).reshape(5, 6)  # five 2x3 images
+    M = tile_images(imgs, (2, 3), n_cols=3, spacing=1)
+    assert M.shape == (2 * 3 - 1, 3 * 4 - 1)
+    np.testing.assert_allclose(M[0:2, 0:3], np.linspace(0, 1, 6).reshape(2, 3))
+    assert np.isnan(M[2, 0]) and np.isnan(M[3:5, 8:11]).all()  # spacing, empty slot
+    A = tile_images(imgs, (2, 3), scale="all")
+    assert np.nanmin(A) == 0 and np.nanmax(A) == 1
+    with pytest.raises(ValueError, match="image_shape"):
+        tile_images(imgs, (4, 4))

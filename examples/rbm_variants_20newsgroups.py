@@ -1,0 +1,121 @@
+"""Replicated softmax RBM vs LDA on 20 Newsgroups: features and held-out perplexity.
+
+2,000 most frequent words (English stop words removed, headers/footers/quotes
+stripped), bydate split.  Both models get ``--topics`` latent units:
+
+* ``ReplicatedSoftmaxRBM`` (CD-1, sparse CSR input) -> ``transform`` = p(h|v);
+* ``sklearn.decomposition.LatentDirichletAllocation`` (online variational
+  Bayes) -> document-topic proportions.
+
+Features -> multinomial logistic regression trained on the training documents,
+accuracy on the test documents; and per-word perplexity of ``--n-heldout``
+test documents: the RSM's from AIS estimates of log Z_D (one per document
+length), LDA's from scikit-learn's ``perplexity`` (its variational bound),
+beside a unigram (base-rate) model's exact perplexity.
+
+    python examples/rbm_variants_20newsgroups.py [--topics 50] [--epochs 30]
+"""
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[1] / "shared" / "data" / "scikit_learn_data"
+
+
+def load(n_words):
+    from sklearn.datasets import fetch_20newsgroups
+    from sklearn.feature_extraction.text import CountVectorizer
+    kw = dict(data_home=DATA, download_if_missing=False,
+              remove=("headers", "footers", "quotes"))
+    train = fetch_20newsgroups(subset="train", **kw)
+    test = fetch_20newsgroups(subset="test", **kw)
+    vec = CountVectorizer(max_features=n_words, stop_words="english")
+    X_train = vec.fit_transform(train.data).astype(np.float64)
+    X_test = vec.transform(test.data).astype(np.float64)
+    keep_tr = np.asarray(X_train.sum(axis=1)).ravel() > 0
+    keep_te = np.asarray(X_test.sum(axis=1)).ravel() > 0
+    return (sp.csr_matrix(X_train[keep_tr]), sp.csr_matrix(X_test[keep_te]),
+            train.target[keep_tr], test.target[keep_te])
+
+
+def accuracy(F_train, y_train, F_test, y_test):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    return clf.fit(F_train, y_train).score(F_test, y_test)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--topics", type=int, default=50)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--learning-rate", type=float, default=0.001)
+    p.add_argument("--n-heldout", type=int, default=200)
+    p.add_argument("--ais-runs", type=int, default=16)
+    p.add_argument("--ais-betas", type=int, default=1000)
+    args = p.parse_args(argv)
+    from sklearn.decomposition import LatentDirichletAllocation
+
+    from skdeepgen import ReplicatedSoftmaxRBM
+    from skdeepgen.units import ReplicatedSoftmaxUnits
+
+    X_train, X_test, y_train, y_test = load(2000)
+    print(f"20 Newsgroups: {X_train.shape[0]} train / {X_test.shape[0]} test documents, "
+          f"{X_train.shape[1]} words, {X_train.nnz} non-zeros in train "
+          f"(mean length {X_train.sum() / X_train.shape[0]:.0f} words)")
+
+    rsm = ReplicatedSoftmaxRBM(args.topics, n_iter=args.epochs,
+                               learning_rate=args.learning_rate, random_state=0)
+    t = time.perf_counter()
+    rsm.fit(X_train)
+    t_rsm = time.perf_counter() - t
+    err = rsm.history_["reconstruction_error"]
+    print(f"RSM: {t_rsm:.0f} s ({t_rsm / args.epochs:.2f} s/epoch); reconstruction "
+          f"error {err[0]:.0f} -> {err[-1]:.0f}")
+    lda = LatentDirichletAllocation(args.topics, learning_method="online",
+                                    max_iter=10, random_state=0)
+    t = time.perf_counter()
+    lda.fit(X_train)
+    t_lda = time.perf_counter() - t
+    print(f"LDA: {t_lda:.0f} s")
+
+    acc_rsm = accuracy(rsm.transform(X_train), y_train, rsm.transform(X_test), y_test)
+    acc_lda = accuracy(lda.transform(X_train), y_train, lda.transform(X_test), y_test)
+
+    rng = np.random.RandomState(0)
+    idx = np.sort(rng.choice(X_test.shape[0], args.n_heldout, replace=False))
+    H = X_test[idx]
+    lengths = np.unique(np.asarray(H.sum(axis=1)).ravel())
+    t = time.perf_counter()
+    res = rsm.estimate_log_partition(lengths=lengths, n_runs=args.ais_runs,
+                                     n_betas=args.ais_betas)
+    log_z = dict(zip(lengths.tolist(), np.atleast_1d(res.log_z).tolist()))
+    t_ais = time.perf_counter() - t
+    D = np.asarray(H.sum(axis=1)).ravel()
+    ll = -rsm.free_energy(H) - np.array([log_z[d] for d in D])
+    ppl_rsm = float(np.exp(-ll.sum() / D.sum()))
+    ppl_lda = float(lda.perplexity(H))
+    unigram = ReplicatedSoftmaxUnits().base_rate_bias(X_train)
+    ppl_uni = float(np.exp(-(H @ unigram).sum() / D.sum()))
+    spread = float(np.max(res.log_z_std))
+    print(f"AIS for {lengths.size} document lengths: {args.ais_runs} runs x "
+          f"{args.ais_betas} temperatures, {t_ais:.0f} s; largest std of a log Z_D "
+          f"{spread:.3f} nats")
+    print()
+    print(f"{'':30s}{'test accuracy':>15s}{'held-out perplexity':>22s}")
+    print(f"{'unigram (base rate)':30s}{'-':>15s}{ppl_uni:>22.0f}")
+    print(f"{'LDA, ' + str(args.topics) + ' topics':30s}{acc_lda:>15.3f}"
+          f"{ppl_lda:>15.0f} (bound)")
+    print(f"{'RSM, ' + str(args.topics) + ' hidden units':30s}{acc_rsm:>15.3f}"
+          f"{ppl_rsm:>16.0f} (AIS)")
+    print(f"ratios RSM / LDA: accuracy {acc_rsm / acc_lda:.2f}, perplexity "
+          f"{ppl_rsm / ppl_lda:.2f} (lower is better)")
+
+
+if __name__ == "__main__":
+    main()
