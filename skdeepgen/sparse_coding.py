@@ -601,8 +601,9 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
         D = self.components_.astype(X.dtype, copy=False)
         G = self._gram(D) + self.beta * np.eye(D.shape[0])
         C = X @ D.T + self.beta * F
-        return _sparse_encode(X, D, alpha, self.positive_code,
-                              None if self.positive_code else F,
+        # cold start: F is dense, and an active set of every atom would cost
+        # far more than building the (sparse) solution up from zero
+        return _sparse_encode(X, D, alpha, self.positive_code, None,
                               self.lasso_max_iter, self.lasso_tol, self.n_jobs,
                               G, C)
 
