@@ -52,7 +52,7 @@ def _activation_of(units, where):
             f"{where}: {units!r} units have no deterministic feed-forward "
             f"equivalent for fine-tuning; use one of {sorted(_UNIT_ACTIVATION)}")
     var = getattr(units, "variance", 1.0)
-    if act == "identity" and not (np.isscalar(var) and var == 1.0):
+    if act == "identity" and not np.all(np.asarray(var) == 1.0):
         raise ValueError(f"{where}: Gaussian units with variance != 1 cannot be "
                          "unrolled; standardise the data and use variance=1")
     return act
@@ -557,7 +557,9 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
     loss : {"auto", "cross_entropy", "squared_error"}, default="auto"
         Reconstruction loss: cross-entropy for data in [0, 1] with
         logistic outputs; squared error with linear outputs.  ``"auto"``
-        picks cross-entropy when the bottom RBM has Bernoulli visible units.
+        picks cross-entropy when X lies in [0, 1] and the bottom RBM has
+        Bernoulli visible units (or there is no pretraining), squared error
+        otherwise.
     solver : {"sgd", "adam"}, default="adam"
     learning_rate : float, default=1e-3
     learning_rate_schedule : str, default="constant"
@@ -653,25 +655,34 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         if self.early_stopping:
             train, val = split_validation(X.shape[0], self.validation_fraction, rng)
             X, X_val = X[train], X[val]
-        self.dbn_ = self._pretrain(X, sizes, rng)
-        self.network_ = self._build_network(X.shape[1], sizes, X.dtype, rng)
-        self.n_encoder_layers_ = len(sizes)
-        # the reconstruction targets are the (dense) inputs
-        Xd = _as_dense(X)
+        Xd = _as_dense(X)  # the reconstruction targets are the dense inputs
         Xv = None if X_val is None else _as_dense(X_val)
+        in_unit_range = Xd.size == 0 or (Xd.min() >= 0 and Xd.max() <= 1)
+        self.dbn_ = self._pretrain(X, sizes, rng)
+        self.network_ = self._build_network(X.shape[1], sizes, X.dtype, rng,
+                                            in_unit_range)
+        self.n_encoder_layers_ = len(sizes)
+        if self.network_.loss == "sigmoid_cross_entropy" and not in_unit_range:
+            raise ValueError(
+                "the cross-entropy reconstruction loss needs X in [0, 1], but X "
+                f"ranges over [{Xd.min():g}, {Xd.max():g}]; scale X (e.g. "
+                "MinMaxScaler) or use loss='squared_error'")
         self._finetune(self.network_, Xd, Xd, Xv, Xv, rng)
         return self
 
-    def _build_network(self, n_features, sizes, dtype, rng):
+    def _build_network(self, n_features, sizes, dtype, rng, in_unit_range=True):
         code_act = "logistic" if self.code == "binary" else "identity"
         L = len(sizes)
         if self.dbn_ is None:
-            out_act = "identity" if self.loss == "squared_error" else "logistic"
+            # without RBMs, "auto" = cross-entropy for data in [0, 1]
+            linear = self.loss == "squared_error" or (
+                self.loss == "auto" and not in_unit_range)
+            out_act = "identity" if linear else "logistic"
             enc = ["logistic"] * (L - 1) + [code_act]
             dec = ["logistic"] * (L - 1) + [out_act]
             layer_sizes = [n_features] + sizes + sizes[-2::-1] + [n_features]
-            net = DenseNetwork.initialize(layer_sizes, enc + dec, rng=rng,
-                                          dtype=dtype, loss=self._loss_name(out_act))
+            net = DenseNetwork.initialize(layer_sizes, enc + dec, rng=rng, dtype=dtype,
+                                          loss=self._loss_name(out_act, in_unit_range))
         else:
             rbms = self.dbn_.rbms_
             coefs, intercepts, acts = [], [], []
@@ -693,13 +704,15 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
                 raise ValueError(
                     "loss='cross_entropy' needs Bernoulli visible units in the "
                     f"bottom RBM (logistic outputs); its units are {out_act}")
-            net = DenseNetwork(coefs, intercepts, acts, loss=self._loss_name(out_act))
+            net = DenseNetwork(coefs, intercepts, acts,
+                               loss=self._loss_name(out_act, in_unit_range))
         if self.code == "binary":
             net.noise_std[L - 1] = float(self.code_noise_std)
         return net
 
-    def _loss_name(self, out_act):
-        if self.loss == "squared_error" or out_act != "logistic":
+    def _loss_name(self, out_act, in_unit_range):
+        if self.loss == "squared_error" or out_act != "logistic" or (
+                self.loss == "auto" and not in_unit_range):
             return "squared_error"
         return "sigmoid_cross_entropy"
 

@@ -217,3 +217,21 @@ def test_hamming_distances_exact():
         hamming_distances(A + 0.5, B)
     with pytest.raises(ValueError, match="bits"):
         hamming_distances(A, B[:, :5])
+
+
+def test_autoencoder_auto_loss_follows_data_and_units():
+    from skdeepgen import GaussianBernoulliRBM
+    rng = np.random.RandomState(0)
+    Z = rng.standard_normal((60, 5)).astype(np.float32)
+    ae = DeepAutoencoder((4,), n_components=2, pretrain=False, max_iter=2,
+                         random_state=0).fit(Z)
+    assert ae.network_.loss == "squared_error"
+    assert ae.network_.activations[-1] == "identity"
+    rbms = [GaussianBernoulliRBM(n_iter=2), BernoulliRBM(n_iter=2)]
+    ae = DeepAutoencoder((4,), n_components=2, rbm=rbms, max_iter=2,
+                         random_state=0).fit(Z)
+    assert ae.network_.loss == "squared_error"
+    assert ae.network_.activations == ["logistic", "identity", "logistic", "identity"]
+    with pytest.raises(ValueError, match="needs X in"):
+        DeepAutoencoder((4,), n_components=2, pretrain=False, loss="cross_entropy",
+                        max_iter=1).fit(Z)
