@@ -53,13 +53,19 @@ def main(argv=None):
         print(f"{name:<44} {100 * err:>12.2f} {sec:>8.0f}")
 
     try:
-        from skdeepgen.plotting import tile_images
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
     except ImportError:
+        print("matplotlib not installed: no figure")
         return
+    from skdeepgen.plotting import plot_tiles
     out = HERE / "output"
     out.mkdir(exist_ok=True)
-    tile_images(model[0].components_[:100], (28, 28),
-                path=out / "rbm_mnist_filters.png", title="RBM filters")
+    fig, ax = plt.subplots(figsize=(6, 6))
+    plot_tiles(model[0].components_[:100], (28, 28), ax=ax, title="RBM filters")
+    fig.savefig(out / "rbm_mnist_filters.png", dpi=100)
+    print(f"saved {out / 'rbm_mnist_filters.png'}")
 
 
 if __name__ == "__main__":
