@@ -81,6 +81,17 @@ def test_lasso_degenerate_dictionary_falls_back():
     assert np.isfinite(codes).all()
 
 
+def test_lasso_support_as_large_as_n_features():
+    # 32 atoms in 16 dimensions with a small penalty: supports reach 16 and
+    # the atom that should join is in the span of the active ones, so the
+    # solver has to swap atoms (null-space step) rather than add them
+    rng = np.random.RandomState(4)
+    X, D = _problem(rng, n=300, p=16, k=32)
+    codes = sparse_encode(X, D, alpha=0.2, tol=1e-10)
+    assert _kkt_violation(X, D, codes, 0.2) <= 1e-8
+    assert (codes != 0).sum(axis=1).max() == 16
+
+
 def test_lasso_warm_start_and_threads_give_same_solution():
     rng = np.random.RandomState(4)
     X, D = _problem(rng, n=300, p=24, k=32)

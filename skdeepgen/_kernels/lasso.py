@@ -42,8 +42,9 @@ def _solve_active(G, C, s, alpha, a, active, n_active, L, z):
     """Minimiser of the sign-fixed quadratic on the active set, into ``z``.
 
     ``z_S = G_SS^-1 (c_S - alpha sign(a_S))`` by a Cholesky factorisation
-    into the preallocated ``L``.  Returns False if ``G_SS`` is (numerically)
-    singular.
+    into the preallocated ``L``.  Returns -1, or the position in the active
+    list at which ``G_SS`` turned out (numerically) singular; rows of ``L``
+    before it still hold the factor of the leading block.
     """
     for t in range(n_active):
         jt = active[t]
@@ -54,7 +55,7 @@ def _solve_active(G, C, s, alpha, a, active, n_active, L, z):
                 acc -= L[t, v] * L[u, v]
             if u == t:
                 if acc <= 1e-10 * G[jt, jt]:
-                    return False
+                    return t
                 L[t, t] = np.sqrt(acc)
             else:
                 L[t, u] = acc / L[u, u]
@@ -70,7 +71,55 @@ def _solve_active(G, C, s, alpha, a, active, n_active, L, z):
         for v in range(t + 1, n_active):
             acc -= L[v, t] * z[v]
         z[t] = acc / L[t, t]
-    return True
+    return -1
+
+
+@inline
+def _null_step(G, a, active, n_active, L, z):
+    """Swap step when the newest active atom lies in the span of the others.
+
+    With ``d_new = D_S.T w`` the direction ``a_new += sigma``,
+    ``a_S -= sigma w`` leaves ``D.T a`` unchanged and lowers the L1 term
+    (``|w . sign(a_S)| > 1`` exactly when ``d_new`` violates the KKT
+    conditions), so move along it until the first active coefficient
+    reaches zero and drop that one.  Returns the new active count, or -1 if
+    no coefficient reaches zero (then the caller falls back).
+    """
+    m = n_active - 1
+    jn = active[m]
+    for t in range(m):  # w = G_SS^-1 G[S, new] with the leading factor
+        acc = G[active[t], jn]
+        for v in range(t):
+            acc -= L[t, v] * z[v]
+        z[t] = acc / L[t, t]
+    for t in range(m - 1, -1, -1):
+        acc = z[t]
+        for v in range(t + 1, m):
+            acc -= L[v, t] * z[v]
+        z[t] = acc / L[t, t]
+    sigma = 1.0 if a[jn] > 0.0 else -1.0
+    step = np.inf
+    drop = -1
+    for t in range(m):
+        d = -sigma * z[t]
+        aj = a[active[t]]
+        if aj * d < 0.0:
+            tt = -aj / d
+            if tt < step:
+                step = tt
+                drop = t
+    if drop < 0:
+        return -1
+    for t in range(m):
+        a[active[t]] -= step * sigma * z[t]
+    a[jn] = step * sigma
+    a[active[drop]] = 0.0
+    k = 0
+    for t in range(n_active):
+        if a[active[t]] != 0.0:
+            active[k] = active[t]
+            k += 1
+    return k
 
 
 @inline
@@ -154,8 +203,14 @@ def _lasso_cd_gram(G, C, alpha, A, max_iter, tol, positive):
                 # ---- exact step on the active set, dropping sign changes
                 ok = True
                 while n_active > 0:
-                    if not _solve_active(G, C, s, alpha, a, active, n_active,
-                                         L, z):
+                    bad = _solve_active(G, C, s, alpha, a, active, n_active, L, z)
+                    if bad >= 0:
+                        if bad == n_active - 1 and abs(a[active[bad]]) <= 1e-300:
+                            # the atom that just joined is in the span of the
+                            # active ones: swap it in for one of them
+                            n_active = _null_step(G, a, active, n_active, L, z)
+                            if n_active >= 0:
+                                continue
                         ok = False
                         break
                     step = 1.0
