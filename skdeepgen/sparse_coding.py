@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from ._kernels.lasso import _lasso_cd_gram, _update_dict
+from ._kernels.lasso import _solve_lasso_gram, _update_dict
 from ._training import make_optimizer
 from .base import BaseMinibatchEstimator
 
@@ -47,10 +47,10 @@ def _solve_rows(G, C, alpha, A, max_iter, tol, positive, n_jobs):
     n = C.shape[0]
     threads = _n_threads(n_jobs, n)
     if threads == 1:
-        return _lasso_cd_gram(G, C, alpha, A, max_iter, tol, positive)
+        return _solve_lasso_gram(G, C, alpha, A, max_iter, tol, positive)
     bounds = np.linspace(0, n, threads + 1).astype(int)
     with ThreadPoolExecutor(threads) as pool:
-        futures = [pool.submit(_lasso_cd_gram, G, C[lo:hi], alpha, A[lo:hi],
+        futures = [pool.submit(_solve_lasso_gram, G, C[lo:hi], alpha, A[lo:hi],
                                max_iter, tol, positive)
                    for lo, hi in zip(bounds[:-1], bounds[1:])]
         return sum(f.result() for f in futures)

@@ -9,7 +9,7 @@ from sklearn.linear_model import Lasso
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepgen import PredictiveSparseDecomposition, SparseCoder
-from skdeepgen._kernels.lasso import _lasso_cd_gram, _update_dict
+from skdeepgen._kernels.lasso import _solve_lasso_gram, _update_dict
 from skdeepgen.sparse_coding import sparse_encode
 
 from . import _naive
@@ -67,7 +67,7 @@ def test_lasso_kernel_matches_naive_cd():
     G, C = D @ D.T, X @ D.T
     for positive in (False, True):
         A = np.zeros_like(C)
-        _lasso_cd_gram(G, C, 0.25, A, 1000, 1e-12, positive)
+        _solve_lasso_gram(G, C, 0.25, A, 1000, 1e-12, positive)
         assert_allclose(A, _naive.lasso_cd_gram(G, C, 0.25, positive), atol=1e-8)
 
 

@@ -7,7 +7,7 @@ whose rows are atoms::
 
 Everything about ``x`` that the solver needs is ``c = D x`` (one BLAS product
 for the whole batch) and the Gram matrix ``G = D D.T`` shared by all rows.
-``_lasso_cd_gram`` is an active-set method on that Gram matrix
+``_solve_lasso_gram`` is an active-set method on that Gram matrix
 (feature-sign search, Lee, Battle, Raina & Ng 2007): the worst KKT violator
 joins, the sign-fixed quadratic is solved exactly on the active set, sign
 changes are handled by stopping at the first zero crossing; an atom that
@@ -150,7 +150,7 @@ def _cd_sweep(G, diag, r, a, alpha, positive, k):
 
 
 @jit
-def _lasso_cd_gram(G, C, alpha, A, max_iter, tol, positive):
+def _solve_lasso_gram(G, C, alpha, A, max_iter, tol, positive):
     """Solve one Lasso per row of ``C`` in place into ``A`` (warm start).
 
     An active-set method on the Gram matrix (feature-sign search, Lee,
