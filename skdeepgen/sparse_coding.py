@@ -607,6 +607,18 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
                               self.lasso_max_iter, self.lasso_tol, self.n_jobs,
                               G, C)
 
+    def _encoder_gradients(self, X, T, E):
+        """Gradients of mean beta/2 ||F(x) - z||^2 w.r.t. W, b and the gains,
+        given ``T = tanh(W x + b)`` and ``E = F(x) - z``."""
+        n = X.shape[0]
+        g = self.encoder_gain_
+        grad_gain = np.ascontiguousarray((self.beta * E * T).sum(axis=0) / n,
+                                         dtype=g.dtype)
+        dpre = self.beta * E * g * (1.0 - T * T)
+        grad_W = np.ascontiguousarray(dpre.T @ X / n, dtype=g.dtype)
+        grad_b = np.ascontiguousarray(dpre.sum(axis=0) / n, dtype=g.dtype)
+        return grad_W, grad_b, grad_gain
+
     def _fit_minibatch(self, Xb, seed):
         T, F = self._predict_codes(Xb)
         Z = self._codes_given_prediction(Xb, F, self.alpha)
@@ -614,13 +626,7 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
         E = F - Z  # d/dF of 1/2 ||F - Z||^2
         loss = float(np.mean(_objective_rows(Xb, Z, self.components_, self.alpha)
                              + 0.5 * self.beta * np.einsum("ij,ij->i", E, E)))
-        # encoder gradients (mean over the batch) of beta/2 ||F - Z||^2
-        g = self.encoder_gain_
-        grad_gain = np.ascontiguousarray((self.beta * E * T).sum(axis=0) / n,
-                                         dtype=g.dtype)
-        dpre = self.beta * E * g * (1.0 - T * T)
-        grad_W = np.ascontiguousarray(dpre.T @ Xb / n, dtype=g.dtype)
-        grad_b = np.ascontiguousarray(dpre.sum(axis=0) / n, dtype=g.dtype)
+        grad_W, grad_b, grad_gain = self._encoder_gradients(Xb, T, E)
         self._optimizer.step("encoder_weights_", self.encoder_weights_, grad_W)
         self._optimizer.step("encoder_intercept_", self.encoder_intercept_,
                              grad_b, decay=False)

@@ -261,6 +261,30 @@ def test_psd_encoder_learns_to_predict_codes(patches):
     assert psd.components_.shape == psd.encoder_weights_.shape == (24, 64)
 
 
+def test_psd_encoder_gradients_match_finite_differences(patches):
+    psd = PredictiveSparseDecomposition(n_components=6, alpha=0.3, beta=1.5,
+                                        max_iter=1, random_state=0).fit(patches)
+    X = patches[:7]
+    Z = np.random.RandomState(0).standard_normal((7, 6))
+
+    def loss():
+        _, F = psd._predict_codes(X)
+        return 0.5 * psd.beta * np.sum((F - Z) ** 2) / len(X)
+
+    T, F = psd._predict_codes(X)
+    grads = psd._encoder_gradients(X, T, F - Z)
+    params = (psd.encoder_weights_, psd.encoder_intercept_, psd.encoder_gain_)
+    for param, grad in zip(params, grads):
+        for idx in [(0,) * param.ndim, tuple(s - 1 for s in param.shape)]:
+            old = param[idx]
+            param[idx] = old + 1e-6
+            up = loss()
+            param[idx] = old - 1e-6
+            down = loss()
+            param[idx] = old
+            assert_allclose(grad[idx], (up - down) / 2e-6, rtol=1e-5, atol=1e-9)
+
+
 def test_psd_codes_given_prediction_solve_augmented_lasso(patches):
     psd = PredictiveSparseDecomposition(n_components=12, alpha=0.3, beta=2.0,
                                         max_iter=1, random_state=0).fit(patches)
