@@ -49,6 +49,10 @@ def main():
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--n-train", type=int, default=60000)
     p.add_argument("--sample-steps", type=int, default=1000)
+    p.add_argument("--weight-decay", type=float, default=1e-5)
+    p.add_argument("--pretrained", default=None,
+                   help="pickle of a fitted DBNClassifier whose pretrained DBN "
+                        "is reused (skips pretraining; add its time yourself)")
     p.add_argument("--random-state", type=int, default=0)
     args = p.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -59,9 +63,14 @@ def main():
     rbm = BernoulliRBM(method="cd", n_iter=args.pretrain_epochs,
                        learning_rate=args.pretrain_lr, momentum=0.9,
                        weight_decay=2e-4, batch_size=100)
-    clf = DBNClassifier(sizes, rbm=rbm, solver="sgd", learning_rate=args.lr,
+    pretrain = True
+    if args.pretrained:
+        with open(args.pretrained, "rb") as f:
+            pretrain = pickle.load(f).dbn_
+    clf = DBNClassifier(sizes, rbm=rbm, pretrain=pretrain, solver="sgd",
+                        learning_rate=args.lr,
                         momentum=0.9, learning_rate_schedule="linear",
-                        weight_decay=1e-5, batch_size=100,
+                        weight_decay=args.weight_decay, batch_size=100,
                         max_iter=args.finetune_epochs, verbose=2,
                         random_state=args.random_state)
     t0 = time.perf_counter()
@@ -76,7 +85,7 @@ def main():
           f"total {total:.0f} s ({total / 60:.1f} min)")
     print(f"TEST ERROR: {100 * err:.2f}% ({int(round(err * len(y_test)))} / "
           f"{len(y_test)})")
-    with open(OUT / "dbn_mnist.pkl", "wb") as f:
+    with open(OUT / f"dbn_mnist{'_refit' if args.pretrained else ''}.pkl", "wb") as f:
         pickle.dump(clf, f)
 
     t = time.perf_counter()

@@ -14,6 +14,7 @@ Salakhutdinov 2006), optionally with a binary, noise-forced code layer for
 semantic hashing (Salakhutdinov & Hinton 2009).  Fine-tuning runs on the
 dense-network engine ``skdeepgen.nn``.
 """
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -245,19 +246,27 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         sizes = [est.n_components for est in self.rbms_]
         return sum(sizes) if self.transform_layers == "all" else sizes[-1]
 
-    def sample(self, n_samples=1, *, n_steps=1000, random_state=None):
+    def sample(self, n_samples=1, *, n_steps=1000, init=None, down_pass="sample",
+               random_state=None):
         """Generate data: Gibbs sampling in the top RBM, then a down-pass.
 
         The top RBM's chains run for ``n_steps``; their binary visible states
         (the penultimate layer) are propagated down through the lower RBMs'
-        generative (top-down) conditionals, sampling every intermediate layer
-        and returning the visible *means* of the bottom layer.
+        generative (top-down) conditionals, and the visible *means* of the
+        bottom layer are returned.
 
         Parameters
         ----------
         n_samples : int
+            Number of chains (ignored when ``init`` is given).
         n_steps : int
             Gibbs steps in the top-level RBM.
+        init : array-like of shape (n_chains, n_features_in_), optional
+            Data whose deterministic up-pass starts the top-level chains
+            (default: chains start from the top RBM's visible biases).
+        down_pass : {"sample", "mean"}, default="sample"
+            Sample every intermediate layer on the way down (the generative
+            model) or propagate means (smoother images).
         random_state : int, RandomState or None
             Seed for the chains (default: the estimator's ``random_state``).
 
@@ -266,23 +275,33 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
+        if down_pass not in ("sample", "mean"):
+            raise ValueError(f"down_pass must be 'sample' or 'mean', got {down_pass!r}")
         rng = check_random_state(self.random_state if random_state is None
                                  else random_state)
         top = self.rbms_[-1]
+        start = None
+        if init is not None:
+            H = self._check_X(init, reset=False)
+            for est in self.rbms_[:-1]:
+                H = est.transform(H)
+            start = np.asarray(_as_dense(H), dtype=top.components_.dtype)
+            n_samples = start.shape[0]
         if len(self.rbms_) == 1:
-            return top.sample(n_samples, n_steps=n_steps, random_state=rng,
-                              return_mean=True)
-        h = top.sample(n_samples, n_steps=n_steps, random_state=rng,
-                       return_mean=False)
+            return top.sample(n_samples, n_steps=n_steps, init=start,
+                              random_state=rng, return_mean=True)
+        h = top.sample(n_samples, n_steps=n_steps, init=start, random_state=rng,
+                       return_mean=down_pass == "mean")
         for i in range(len(self.rbms_) - 2, -1, -1):
             est = self.rbms_[i]
             W = est.components_
             pre = np.ascontiguousarray(h.astype(W.dtype, copy=False) @ W)
-            if i == 0:
-                return est.visible_units.mean(pre, est.intercept_visible_)
-            h = est.visible_units.sample(pre, est.intercept_visible_,
-                                         draw_seeds(rng))
-        return h  # pragma: no cover
+            if i == 0 or down_pass == "mean":
+                h = est.visible_units.mean(pre, est.intercept_visible_)
+            else:
+                h = est.visible_units.sample(pre, est.intercept_visible_,
+                                             draw_seeds(rng))
+        return h
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -298,7 +317,7 @@ class _FineTuned(BaseEstimator):
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "rbm": [None, list, tuple, HasMethods(["fit", "transform"])],
-        "pretrain": ["boolean"],
+        "pretrain": ["boolean", HasMethods(["transform", "sample"])],
         "solver": [StrOptions({"sgd", "adam"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [
@@ -317,7 +336,16 @@ class _FineTuned(BaseEstimator):
     _divergence_hint = "Lower learning_rate (or momentum)."
 
     def _pretrain(self, X, sizes, rng):
-        """Fitted DBN on ``X`` (``pretrain=True``) or None."""
+        """Fitted DBN on ``X`` (``pretrain=True``), a copy of a given one, or None."""
+        if isinstance(self.pretrain, DBN):
+            check_is_fitted(self.pretrain)
+            got = [est.n_components for est in self.pretrain.rbms_]
+            if got != sizes or self.pretrain.n_features_in_ != X.shape[1]:
+                raise ValueError(
+                    f"pretrain is a DBN with layers {self.pretrain.n_features_in_}-"
+                    f"{'-'.join(map(str, got))}, which does not match "
+                    f"{X.shape[1]} features and hidden layers {sizes}")
+            return copy.deepcopy(self.pretrain)
         if not self.pretrain:
             return None
         dbn = DBN(sizes, rbm=self.rbm, verbose=self.verbose,
@@ -365,8 +393,10 @@ class DBNClassifier(ClassifierMixin, _FineTuned):
     hidden_layer_sizes : sequence of int, default=(500, 500, 2000)
     rbm : RBM estimator, list of RBM estimators, or None, default=None
         Layer configuration for pretraining (see :class:`DBN`).
-    pretrain : bool, default=True
-        False skips pretraining (Glorot-initialised network; an ablation).
+    pretrain : bool or fitted DBN, default=True
+        False skips pretraining (Glorot-initialised network; an ablation);
+        a fitted :class:`DBN` with matching sizes is used (copied) instead of
+        pretraining, e.g. to fine-tune one pretrained stack several ways.
     solver : {"sgd", "adam"}, default="sgd"
     learning_rate : float, default=0.05
         Fine-tuning step size for the mean minibatch gradient.
@@ -553,7 +583,8 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
     rbm : RBM estimator, list of RBM estimators, or None, default=None
         Pretraining configuration for the ``len(hidden_layer_sizes) + 1``
         RBMs (see :class:`DBN`).
-    pretrain : bool, default=True
+    pretrain : bool or fitted DBN, default=True
+        As in :class:`DBNClassifier` (the DBN has ``n_components`` on top).
     loss : {"auto", "cross_entropy", "squared_error"}, default="auto"
         Reconstruction loss: cross-entropy for data in [0, 1] with
         logistic outputs; squared error with linear outputs.  ``"auto"``

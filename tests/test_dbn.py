@@ -235,3 +235,28 @@ def test_autoencoder_auto_loss_follows_data_and_units():
     with pytest.raises(ValueError, match="needs X in"):
         DeepAutoencoder((4,), n_components=2, pretrain=False, loss="cross_entropy",
                         max_iter=1).fit(Z)
+
+
+def test_classifier_reuses_a_pretrained_dbn(digits_split, fitted_dbn):
+    X, Xt, y, yt = digits_split
+    clf = DBNClassifier((48, 32), pretrain=fitted_dbn, max_iter=0,
+                        random_state=0).fit(X, y)
+    assert clf.dbn_ is not fitted_dbn
+    np.testing.assert_array_equal(clf.coefs_[1], fitted_dbn.rbms_[1].components_.T)
+    with pytest.raises(ValueError, match="does not match"):
+        DBNClassifier((48, 16), pretrain=fitted_dbn, max_iter=0).fit(X, y)
+
+
+def test_dbn_sample_from_data_and_mean_down_pass(digits_split, fitted_dbn):
+    X = digits_split[0][:5]
+    dbn = fitted_dbn
+    bottom, top = dbn.rbms_
+    S = dbn.sample(n_steps=3, init=X, down_pass="mean", random_state=2)
+    assert S.shape == X.shape
+    start = bottom.transform(X)
+    h1 = top.sample(5, n_steps=3, init=start, random_state=np.random.RandomState(2),
+                    return_mean=True)
+    ref = activate(h1 @ bottom.components_ + bottom.intercept_visible_, 1)
+    np.testing.assert_allclose(S, ref, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="down_pass"):
+        dbn.sample(2, down_pass="bogus")
