@@ -105,7 +105,7 @@ def sparse_encode(X, dictionary, *, alpha=1.0, positive=False, init=None,
     >>> from skdeepgen.sparse_coding import sparse_encode
     >>> D = np.eye(3)
     >>> sparse_encode(np.array([[3.0, -0.5, 1.5]]), D, alpha=1.0)
-    array([[ 2. , -0. ,  0.5]])
+    array([[2. , 0. , 0.5]])
     """
     with threadpool_limits(limits=1, user_api="blas"):
         return _sparse_encode(X, dictionary, alpha, positive, init, max_iter,
