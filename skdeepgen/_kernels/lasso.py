@@ -61,17 +61,24 @@ def _solve_active(G, C, s, alpha, a, active, n_active, L, z):
                 L[t, u] = acc / L[u, u]
     for t in range(n_active):
         jt = active[t]
-        sg = 1.0 if a[jt] > 0.0 else -1.0
-        acc = C[s, jt] - alpha * sg
+        z[t] = C[s, jt] - (alpha if a[jt] > 0.0 else -alpha)
+    _cho_solve(L, n_active, z)
+    return -1
+
+
+@inline
+def _cho_solve(L, m, z):
+    """Solve ``L L.T x = z[:m]`` in place (``L`` lower-triangular)."""
+    for t in range(m):
+        acc = z[t]
         for v in range(t):
             acc -= L[t, v] * z[v]
         z[t] = acc / L[t, t]
-    for t in range(n_active - 1, -1, -1):
+    for t in range(m - 1, -1, -1):
         acc = z[t]
-        for v in range(t + 1, n_active):
+        for v in range(t + 1, m):
             acc -= L[v, t] * z[v]
         z[t] = acc / L[t, t]
-    return -1
 
 
 @inline
@@ -88,15 +95,8 @@ def _null_step(G, a, active, n_active, L, z):
     m = n_active - 1
     jn = active[m]
     for t in range(m):  # w = G_SS^-1 G[S, new] with the leading factor
-        acc = G[active[t], jn]
-        for v in range(t):
-            acc -= L[t, v] * z[v]
-        z[t] = acc / L[t, t]
-    for t in range(m - 1, -1, -1):
-        acc = z[t]
-        for v in range(t + 1, m):
-            acc -= L[v, t] * z[v]
-        z[t] = acc / L[t, t]
+        z[t] = G[active[t], jn]
+    _cho_solve(L, m, z)
     sigma = 1.0 if a[jn] > 0.0 else -1.0
     step = np.inf
     drop = -1
