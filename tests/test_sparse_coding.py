@@ -311,3 +311,12 @@ def test_psd_codes_given_prediction_solve_augmented_lasso(patches):
 ])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_sparse_model_in_the_main_job_beats_raw_pixels():
+    from skdeepgen.experiments import run_experiment
+
+    rows = run_experiment("sparse", "digits", verbose=0, log=lambda *a: None)
+    raw, sparse = rows
+    assert raw["features"] == "raw pixels"
+    assert sparse["accuracy"] > raw["accuracy"]
