@@ -150,9 +150,9 @@ def main():
             ax.set_ylabel("precision")
             ax.set_title(f"20 Newsgroups, {bits} bits")
             ax.legend()
-        fig.savefig(OUT / "semantic_hashing_20newsgroups.png", dpi=80,
-                    bbox_inches="tight")
-        print(f"figure -> {OUT / 'semantic_hashing_20newsgroups.png'}")
+        name = f"semantic_hashing_20newsgroups_{'_'.join(map(str, curves))}bits.png"
+        fig.savefig(OUT / name, dpi=80, bbox_inches="tight")
+        print(f"figure -> {OUT / name}")
     except ImportError:
         pass
 
