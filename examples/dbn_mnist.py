@@ -1,11 +1,10 @@
-"""DBN on MNIST: greedy pretraining, fine-tuning, test error, generated digits.
+"""DBN on MNIST: greedy pretraining, fine-tuning, test error.
 
 784-500-500-2000 sigmoid DBN pretrained with CD-1 (one BernoulliRBM per
 layer), unrolled with a 10-way softmax and fine-tuned by backpropagation
 (Nesterov SGD, linear learning-rate decay) on the 60,000 training images;
-test error on the 10,000 test images.  Then digits are generated from the
-pretrained DBN (Gibbs sampling in the top 500-2000 RBM and a down-pass) and
-saved to examples/output/dbn_mnist_samples.png.
+test error on the 10,000 test images.  Generated digits: see
+examples/dbn_mnist_samples.py.
 
     python examples/dbn_mnist.py [--pretrain-epochs 10] [--finetune-epochs 30]
 """
@@ -48,7 +47,6 @@ def main():
     p.add_argument("--finetune-epochs", type=int, default=30)
     p.add_argument("--lr", type=float, default=0.1)
     p.add_argument("--n-train", type=int, default=60000)
-    p.add_argument("--sample-steps", type=int, default=1000)
     p.add_argument("--weight-decay", type=float, default=1e-5)
     p.add_argument("--pretrained", default=None,
                    help="pickle of a fitted DBNClassifier whose pretrained DBN "
@@ -88,13 +86,6 @@ def main():
     with open(OUT / f"dbn_mnist{'_refit' if args.pretrained else ''}.pkl", "wb") as f:
         pickle.dump(clf, f)
 
-    t = time.perf_counter()
-    samples = clf.dbn_.sample(50, n_steps=args.sample_steps,
-                              random_state=args.random_state)
-    save_tiles(samples, OUT / "dbn_mnist_samples.png",
-               f"DBN samples ({args.sample_steps} Gibbs steps in the top RBM)")
-    print(f"50 samples in {time.perf_counter() - t:.1f} s -> "
-          f"{OUT / 'dbn_mnist_samples.png'}")
 
 
 if __name__ == "__main__":

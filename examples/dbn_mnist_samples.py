@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dbn_mnist import save_tiles
+from dbn_mnist import save_tiles  # noqa: E402  (examples/ is on sys.path)
 from skdeepgen import DBN, BernoulliRBM
 from skdeepgen.datasets import load_mnist
 
