@@ -481,6 +481,10 @@ class BernoulliRBM(BaseRBM):
         Momentum of the parameter updates.
     weight_decay : float, default=1e-4
         L2 penalty on the weights.
+    hidden : {"bernoulli", "nrelu"}, default="bernoulli"
+        Hidden unit type: binary, or noisy rectified linear units (Nair &
+        Hinton 2010; log-likelihoods then refer to the stepped-sigmoid model
+        they approximate).
     sparsity_target : float or None, default=None
         Target mean activation of the hidden units, or None for no sparsity.
     sparsity_cost : float, default=0.1
@@ -528,9 +532,13 @@ default="constant"
     (4, 2)
     """
 
+    _parameter_constraints = {**BaseRBM._parameter_constraints,
+                              "hidden": [StrOptions({"bernoulli", "nrelu"})]}
+
     def __init__(self, n_components=256, *, learning_rate=0.05, batch_size=100,
                  n_iter=10, method="pcd", n_gibbs_steps=1, momentum=0.5,
-                 weight_decay=1e-4, sparsity_target=None, sparsity_cost=0.1,
+                 weight_decay=1e-4, hidden="bernoulli", sparsity_target=None,
+                 sparsity_cost=0.1,
                  sparsity_decay=0.9, learning_rate_schedule="constant",
                  early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=5, tol=1e-4, verbose=0, random_state=None):
@@ -542,6 +550,7 @@ default="constant"
         self.n_gibbs_steps = n_gibbs_steps
         self.momentum = momentum
         self.weight_decay = weight_decay
+        self.hidden = hidden
         self.sparsity_target = sparsity_target
         self.sparsity_cost = sparsity_cost
         self.sparsity_decay = sparsity_decay
@@ -552,6 +561,11 @@ default="constant"
         self.tol = tol
         self.verbose = verbose
         self.random_state = random_state
+
+    @property
+    def hidden_units(self):
+        # getattr: models pickled before the parameter existed
+        return _HIDDEN_UNITS[getattr(self, "hidden", "bernoulli")]
 
 
 # ====================================================================
@@ -723,7 +737,9 @@ class ReplicatedSoftmaxRBM(_HiddenChoice, BaseRBM):
     ----------
     n_components : int, default=50
     learning_rate : float, default=0.001
-        Statistics scale with document length: long documents need small steps.
+        The hidden-bias statistics carry a factor ``D`` (document length);
+        their step is divided by the mean training length so that one rate
+        suits weights and biases.
     batch_size : int, default=100
     n_iter : int, default=10
     n_gibbs_steps : int, default=1
@@ -831,8 +847,10 @@ n_iter_no_change, tol, verbose, random_state
         opt = self._optimizer
         scale = -1.0 / n
         opt.step("components_", W, np.ascontiguousarray(G), grad_scale=scale)
+        # the hidden-bias statistics carry a factor D: step them per word so
+        # that one learning rate suits W, b and c
         opt.step("intercept_hidden_", c, grad_c.astype(dtype), grad_scale=scale,
-                 decay=False)
+                 decay=False, lr_scale=1.0 / max(self.mean_length_, 1.0))
         opt.step("intercept_visible_", b, grad_b, grad_scale=scale, decay=False)
         return None
 

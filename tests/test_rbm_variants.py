@@ -29,7 +29,8 @@ def _one_blas_thread():
      GaussianBernoulliRBM(n_components=4, n_iter=3, learn_variance=True,
                           hidden="nrelu", random_state=0),
      ReplicatedSoftmaxRBM(n_components=4, n_iter=3, random_state=0),
-     CategoricalRBM(n_components=4, n_iter=3, random_state=0)])
+     CategoricalRBM(n_components=4, n_iter=3, random_state=0),
+     BernoulliRBM(n_components=4, n_iter=3, hidden="nrelu", random_state=0)])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -280,3 +281,14 @@ def test_tile_images_layout_and_scaling():
     assert np.nanmin(A) == 0 and np.nanmax(A) == 1
     with pytest.raises(ValueError, match="image_shape"):
         tile_images(imgs, (4, 4))
+
+
+def test_bernoulli_visibles_with_nrelu_hiddens(digits01):
+    from sklearn.linear_model import LogisticRegression
+    X, y = digits01
+    rbm = BernoulliRBM(64, hidden="nrelu", n_iter=10, learning_rate=0.01,
+                       random_state=0).fit(X[:1200])
+    H = rbm.transform(X)
+    assert (H >= 0).all() and H.max() > 1  # rectified, not squashed to (0, 1)
+    clf = LogisticRegression(max_iter=2000).fit(H[:1200], y[:1200])
+    assert clf.score(H[1200:], y[1200:]) > 0.85
