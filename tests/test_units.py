@@ -143,6 +143,13 @@ def test_stepped_softplus_rowsum_matches_reference(dtype):
     np.testing.assert_allclose(NReLUUnits().log_partition(x, bias),
                                _naive.stepped_softplus_rowsum(x, bias.astype(float)),
                                rtol=1e-12)
+    big = np.array([[1500.0, -np.inf]], dtype=dtype)  # closed form, no endless loop
+    np.testing.assert_allclose(NReLUUnits().log_partition(big, np.zeros(2, dtype)),
+                               _naive.stepped_softplus_rowsum(big, np.zeros(2)),
+                               rtol=1e-12)
+    bad = np.array([[np.nan, 1.0], [np.inf, 0.0]], dtype=dtype)
+    out = NReLUUnits().log_partition(bad, np.zeros(2, dtype))
+    assert np.isnan(out[0]) and out[1] == np.inf
 
 
 def test_bind_gives_masks_and_lengths():
