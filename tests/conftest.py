@@ -3,6 +3,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
+
+# The tests use small matrices, where BLAS threads cost more than they give,
+# and a busy CI machine makes spinning BLAS threads pathologically slow.
+_BLAS_LIMIT = threadpool_limits(limits=1, user_api="blas")
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
