@@ -75,21 +75,25 @@ def _sigmoid_sample(pre, bias, prob_out, prob_scale, sample_out, seed,
     do_acc_p = acc_prob.shape[0] > 0
     do_acc_s = acc_sample.shape[0] > 0
     base = _stream_base(seed)
+    p = np.empty(m)  # one row of probabilities, float64
+    # one simple loop per output, so that LLVM vectorises each of them
     for i in range(n):
         row = np.uint64(i) * np.uint64(m)
         for j in range(m):
-            p = _sigmoid(pre[i, j] + bias[j])
-            if do_prob:
-                q = prob_scale * p
-                prob_out[i, j] = q
-                if do_acc_p:
-                    acc_prob[j] += q
-            if do_sample:
+            p[j] = _sigmoid(pre[i, j] + bias[j])
+        if do_prob:
+            for j in range(m):
+                prob_out[i, j] = prob_scale * p[j]
+            if do_acc_p:
+                for j in range(m):
+                    acc_prob[j] += prob_scale * p[j]
+        if do_sample:
+            for j in range(m):
                 u = _uniform64(base, row + np.uint64(j))
-                s = 1.0 if u < p else 0.0
-                sample_out[i, j] = s
-                if do_acc_s:
-                    acc_sample[j] += s
+                sample_out[i, j] = 1.0 if u < p[j] else 0.0
+            if do_acc_s:
+                for j in range(m):
+                    acc_sample[j] += sample_out[i, j]
 
 
 @jit
