@@ -112,9 +112,23 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
                    "pre_hh": np.empty((2 * n, h), dtype),
                    "h_state": np.empty((n, h), dtype),
                    "G": np.empty((h, d), dtype),
-                   "acc_c": np.empty(h, dtype), "acc_b": np.empty(d, dtype)}
+                   "acc_c": np.empty(h, dtype), "acc_b": np.empty(d, dtype),
+                   "ones": np.ones(n, dtype)}
             self._buffers = {key: buf}  # keep only the current batch shape
         return buf
+
+    def _rows(self, X, idx):
+        """Gather a dense minibatch straight into the first half of the
+        stacked ``[v_pos; v_neg]`` buffer (saves a copy per minibatch)."""
+        if (sp.issparse(X) or not isinstance(idx, np.ndarray)
+                or X.dtype != self.components_.dtype
+                # variants with their own minibatch step may use V differently
+                or type(self)._fit_minibatch is not BaseRBM._fit_minibatch):
+            return super()._rows(X, idx)
+        V = self._get_buffers(len(idx), X.dtype)["V"]
+        out = V[:len(idx)]
+        np.take(X, idx, axis=0, out=out)
+        return out
 
     def __getstate__(self):
         state = self.__dict__.copy()
@@ -133,8 +147,8 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
         e1 = empty1(dtype)
         if sp.issparse(v_pos):
             V[:n] = v_pos.toarray()
-        else:
-            V[:n] = v_pos
+        elif not (v_pos.base is V and v_pos.ctypes.data == V.ctypes.data):
+            V[:n] = v_pos  # (_rows usually gathered the batch into V already)
         v_pos = V[:n]
         v_neg = V[n:]
         vis = vis.bind(v_pos)  # per-row state (masks, document lengths)
@@ -180,7 +194,7 @@ class BaseRBM(TransformerMixin, BaseMinibatchEstimator):
 
         # sufficient statistics <v h>_data - <v h>_model in one product
         np.dot(H.T, V, out=G)
-        grad_b = v_pos.sum(axis=0) - acc_b
+        grad_b = np.dot(buf["ones"], v_pos) - acc_b  # column sums by GEMV
         grad_c = acc_c
         if self.sparsity_target is not None:
             grad_c = self._apply_sparsity(h_pos_mean / n, v_pos, G, grad_c, n)
