@@ -10,30 +10,13 @@ shuffled minibatches on every side.  Prints seconds per epoch (best of
 """
 import argparse
 import os
-import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parents[1] / "shared" / "data" / "mnist"
+from _common import DEFAULT_MNIST, best_of, load_mnist_train
+
 SIZES = (500, 500)
-
-
-def load(data_home, n):
-    from skdeepgen.datasets import load_mnist
-    X, y = load_mnist(data_home, subset="train", download_if_missing=False)
-    return np.ascontiguousarray(X[:n], dtype=np.float32), y[:n]
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def time_skdeepgen(X, y, bs, lr, repeats):
@@ -97,13 +80,13 @@ def time_torch(X, y, bs, lr, repeats):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data-home", default=str(DEFAULT_DATA))
+    p.add_argument("--data-home", default=str(DEFAULT_MNIST))
     p.add_argument("--n-samples", type=int, default=60000)
     p.add_argument("--batch-size", type=int, default=200)
     p.add_argument("--learning-rate", type=float, default=0.1)
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
-    X, y = load(args.data_home, args.n_samples)
+    X, y = load_mnist_train(args.data_home, args.n_samples)
     bs, lr, r = args.batch_size, args.learning_rate, args.repeats
     print(f"MNIST {X.shape[0]} x {X.shape[1]} float32, 784-{'-'.join(map(str, SIZES))}"
           f"-10 logistic/softmax, SGD Nesterov 0.9, batch {bs}, one epoch, "

@@ -13,28 +13,11 @@ faster.  Set it for the whole run so both sides use the same setting.
 """
 import argparse
 import os
-import time
-from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_DATA = HERE.parents[1] / "shared" / "data" / "mnist"
+from _common import DEFAULT_MNIST, best_of, load_mnist_train
 
-
-def load(data_home, n):
-    from skdeepgen.datasets import load_mnist
-    X, y = load_mnist(data_home, subset="train", download_if_missing=False)
-    return np.ascontiguousarray(X[:n], dtype=np.float32)
-
-
-def best_of(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def interleaved_best(fns, repeats):
@@ -122,13 +105,13 @@ def time_floor(n, d, h, bs, repeats, four=False):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-home", default=str(DEFAULT_DATA))
+    p.add_argument("--data-home", default=str(DEFAULT_MNIST))
     p.add_argument("--n-samples", type=int, default=60000)
     p.add_argument("--n-components", type=int, default=500)
     p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args(argv)
-    X = load(args.data_home, args.n_samples)
+    X, _ = load_mnist_train(args.data_home, args.n_samples)
     n, d = X.shape
     h, bs, r = args.n_components, args.batch_size, args.repeats
     print(f"MNIST {n} x {d} float32 -> {h} hidden, batch {bs}, 1 epoch PCD-1; "

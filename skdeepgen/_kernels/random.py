@@ -16,9 +16,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
-_S40 = np.uint64(40)
 _S11 = np.uint64(11)
-_INV24 = np.float32(1.0 / 16777216.0)
 _INV53 = 1.0 / 9007199254740992.0
 
 
@@ -33,12 +31,6 @@ def _mix64(z):
 def _stream_base(seed):
     """Scramble a user seed into the start of a counter stream."""
     return _mix64(np.uint64(seed) * _GOLDEN + _GOLDEN)
-
-
-@inline
-def _uniform32(base, counter):
-    """Uniform float32 in [0, 1) with 24 random bits."""
-    return np.float32(_mix64(base + np.uint64(counter)) >> _S40) * _INV24
 
 
 @inline
