@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from skdeepgen.sparse_coding import _objective_rows, sparse_encode
 
@@ -128,12 +129,17 @@ def main(argv=None):
     else:
         print("spams not installed: spams.trainDL skipped")
     if not args.skip_sklearn_dl:
-        sk = MiniBatchDictionaryLearning(n_components=k, alpha=alpha, max_iter=1,
-                                         batch_size=args.batch_size,
-                                         fit_algorithm="cd", random_state=0)
-        t, _ = timed(lambda: sk.fit(X))
-        rows.append(("sklearn MiniBatchDictionaryLearning", 1, t,
-                     *objective(X_test, sk.components_, alpha)))
+        # scikit-learn with 1 thread (BLAS limited too), and with its own
+        # parallelism on all threads: n_jobs for the encoding, BLAS as shipped
+        for threads in sorted({1, nj}):
+            sk = MiniBatchDictionaryLearning(
+                n_components=k, alpha=alpha, max_iter=1,
+                batch_size=args.batch_size, fit_algorithm="cd",
+                n_jobs=None if threads == 1 else threads, random_state=0)
+            with threadpool_limits(limits=1 if threads == 1 else None):
+                t, _ = timed(lambda: sk.fit(X))
+            rows.append(("sklearn MiniBatchDictionaryLearning", threads, t,
+                         *objective(X_test, sk.components_, alpha)))
     report(rows, "held-out objective")
 
     # --------------------------------------------------------------- encoding

@@ -52,6 +52,9 @@ def main():
                    help="pickle of a fitted DBNClassifier whose pretrained DBN "
                         "is reused (skips pretraining; add its time yourself)")
     p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--out", default=None,
+                   help="where to pickle the fitted classifier "
+                        "(default: examples/output/dbn_mnist[_refit].pkl)")
     args = p.parse_args()
     OUT.mkdir(exist_ok=True)
 
@@ -83,7 +86,8 @@ def main():
           f"total {total:.0f} s ({total / 60:.1f} min)")
     print(f"TEST ERROR: {100 * err:.2f}% ({int(round(err * len(y_test)))} / "
           f"{len(y_test)})")
-    with open(OUT / f"dbn_mnist{'_refit' if args.pretrained else ''}.pkl", "wb") as f:
+    out = args.out or OUT / f"dbn_mnist{'_refit' if args.pretrained else ''}.pkl"
+    with open(out, "wb") as f:
         pickle.dump(clf, f)
 
 

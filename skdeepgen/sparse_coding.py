@@ -17,16 +17,18 @@ Objective (atoms are the rows of ``components_``, unit norm)::
 """
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
+import numba
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from ._kernels.lasso import _solve_lasso_gram, _update_dict
+from ._kernels._config import PARALLEL_MIN_SIZE, parallel_chunks
+from ._kernels.lasso import (_code_statistics, _solve_lasso_gram,
+                             _solve_lasso_gram_parallel, _update_dict)
 from ._training import make_optimizer
 from .base import BaseMinibatchEstimator
 
@@ -43,17 +45,12 @@ def _n_threads(n_jobs, n_rows, min_rows=64):
 
 
 def _solve_rows(G, C, alpha, A, max_iter, tol, positive, n_jobs):
-    """Run the Lasso kernel over the rows of C, split over threads."""
-    n = C.shape[0]
-    threads = _n_threads(n_jobs, n)
-    if threads == 1:
-        return _solve_lasso_gram(G, C, alpha, A, max_iter, tol, positive)
-    bounds = np.linspace(0, n, threads + 1).astype(int)
-    with ThreadPoolExecutor(threads) as pool:
-        futures = [pool.submit(_solve_lasso_gram, G, C[lo:hi], alpha, A[lo:hi],
-                               max_iter, tol, positive)
-                   for lo, hi in zip(bounds[:-1], bounds[1:])]
-        return sum(f.result() for f in futures)
+    """Run the Lasso kernel over the rows of C, in blocks on Numba's threads."""
+    threads = min(_n_threads(n_jobs, C.shape[0]), numba.get_num_threads())
+    if threads > 1 and parallel_chunks(PARALLEL_MIN_SIZE * threads) > 1:
+        return _solve_lasso_gram_parallel(G, C, alpha, A, max_iter, tol,
+                                          positive, threads)
+    return _solve_lasso_gram(G, C, alpha, A, max_iter, tol, positive)
 
 
 def _kkt_tol(tol, alpha, C):
@@ -90,7 +87,9 @@ def sparse_encode(X, dictionary, *, alpha=1.0, positive=False, init=None,
     tol : float, default=1e-6
         KKT tolerance relative to ``alpha``.
     n_jobs : int, default=None
-        Threads over rows (the kernel releases the GIL); -1 for all cores.
+        Threads over blocks of rows (Numba's threads, at most
+        ``numba.get_num_threads()``); -1 for all cores.  The codes do not
+        depend on it.
     gram, cov : ndarray, default=None
         Precomputed ``dictionary @ dictionary.T`` (float64) and
         ``X @ dictionary.T``.
@@ -361,18 +360,20 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return {"components_": self.components_}
 
     def _update_statistics(self, Xb, codes):
-        """A <- beta A + a.T a / n, B <- beta B + a.T x / n (Mairal 2009, 3.4)."""
+        """A <- beta A + a.T a / n, B <- beta B + a.T x / n (Mairal 2009, 3.4).
+
+        Returns the minibatch's mean objective (computed from the same
+        non-zero codes).
+        """
         n = Xb.shape[0]
         b = self.batch_size
         step = self.n_steps_
         theta = (step + 1) * b if step < b - 1 else b * b + step + 1 - b
         beta = (theta + 1 - b) / (theta + 1)
-        c64 = codes.astype(np.float64)
-        self._A *= beta
-        self._A += c64.T @ c64 / n
-        self._B *= beta
-        self._B += c64.T @ Xb.astype(np.float64) / n
+        total = _code_statistics(Xb, codes, self.components_, float(self.alpha),
+                                 self._A, self._B, beta, 1.0 / n)
         self.n_steps_ += 1
+        return total / n
 
     def _update_dictionary(self, Xb, seed):
         D = self.components_
@@ -389,9 +390,7 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if self.dictionary is not None:
             return None
         codes = self._encode(Xb, self.alpha)
-        loss = float(np.mean(_objective_rows(Xb, codes, self.components_,
-                                             self.alpha)))
-        self._update_statistics(Xb, codes)
+        loss = self._update_statistics(Xb, codes)
         self._update_dictionary(Xb, seed)
         return loss
 
@@ -624,15 +623,14 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
         Z = self._codes_given_prediction(Xb, F, self.alpha)
         n = Xb.shape[0]
         E = F - Z  # d/dF of 1/2 ||F - Z||^2
-        loss = float(np.mean(_objective_rows(Xb, Z, self.components_, self.alpha)
-                             + 0.5 * self.beta * np.einsum("ij,ij->i", E, E)))
+        mismatch = 0.5 * self.beta * float(np.einsum("ij,ij->", E, E)) / n
         grad_W, grad_b, grad_gain = self._encoder_gradients(Xb, T, E)
         self._optimizer.step("encoder_weights_", self.encoder_weights_, grad_W)
         self._optimizer.step("encoder_intercept_", self.encoder_intercept_,
                              grad_b, decay=False)
         self._optimizer.step("encoder_gain_", self.encoder_gain_, grad_gain,
                              decay=False)
-        self._update_statistics(Xb, Z)
+        loss = self._update_statistics(Xb, Z) + mismatch
         self._update_dictionary(Xb, seed)
         return loss
 
