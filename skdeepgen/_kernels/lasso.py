@@ -40,15 +40,18 @@ _CD_SWEEPS = 20
 
 
 @inline
-def _solve_active(G, C, s, alpha, a, active, n_active, L, z):
+def _solve_active(G, C, s, alpha, a, active, n_active, L, z, n_valid):
     """Minimiser of the sign-fixed quadratic on the active set, into ``z``.
 
     ``z_S = G_SS^-1 (c_S - alpha sign(a_S))`` by a Cholesky factorisation
-    into the preallocated ``L``.  Returns -1, or the position in the active
-    list at which ``G_SS`` turned out (numerically) singular; rows of ``L``
-    before it still hold the factor of the leading block.
+    into the preallocated ``L``, of which the first ``n_valid`` rows are
+    still valid (the active list only ever changes at its end or by
+    order-preserving removals, so an added atom costs one new row).
+    Returns -1, or the position in the active list at which ``G_SS``
+    turned out (numerically) singular; rows of ``L`` before it still hold
+    the factor of the leading block.
     """
-    for t in range(n_active):
+    for t in range(n_valid, n_active):
         jt = active[t]
         for u in range(t + 1):
             ju = active[u]
@@ -200,21 +203,26 @@ def _solve_lasso_rows(G, C, alpha, A, max_iter, tol, positive, lo, hi):
                 if a[j] != 0.0:
                     active[n_active] = j
                     n_active += 1
+            n_valid = 0  # leading rows of L that factor the active block
             for it in range(max_iter):
                 total += 1
                 # ---- exact step on the active set, dropping sign changes
                 ok = True
                 while n_active > 0:
-                    bad = _solve_active(G, C, s, alpha, a, active, n_active, L, z)
+                    bad = _solve_active(G, C, s, alpha, a, active, n_active, L, z,
+                                        n_valid)
                     if bad >= 0:
+                        n_valid = bad
                         if bad == n_active - 1 and abs(a[active[bad]]) <= 1e-300:
                             # the atom that just joined is in the span of the
                             # active ones: swap it in for one of them
                             n_active = _null_step(G, a, active, n_active, L, z)
+                            n_valid = 0
                             if n_active >= 0:
                                 continue
                         ok = False
                         break
+                    n_valid = n_active
                     step = 1.0
                     drop = -1
                     for t in range(n_active):
@@ -230,12 +238,15 @@ def _solve_lasso_rows(G, C, alpha, A, max_iter, tol, positive, lo, hi):
                     if drop < 0:
                         break
                     a[active[drop]] = 0.0
-                    # keep the active list as the non-zero coordinates
+                    # keep the active list as the non-zero coordinates (in
+                    # order: the factor's rows before the first removal stay)
                     m = 0
                     for t in range(n_active):
                         if a[active[t]] != 0.0:
                             active[m] = active[t]
                             m += 1
+                        elif t < n_valid:
+                            n_valid = t
                     n_active = m
                 if not ok:
                     break
@@ -247,22 +258,26 @@ def _solve_lasso_rows(G, C, alpha, A, max_iter, tol, positive, lo, hi):
                     aj = a[j]
                     for i in range(k):
                         r[i] -= G[j, i] * aj
-                viol = 0.0
-                worst = -1
-                worst_v = 0.0
+                # zero coordinates: the largest |r_j| (r_j if positive) in a
+                # branch-free pass that LLVM vectorises, then its index
+                best = 0.0
                 for j in range(k):
-                    if diag[j] <= 0.0:
-                        continue
-                    aj = a[j]
-                    if aj > 0.0:
-                        v = abs(r[j] - alpha)
-                    elif aj < 0.0:
-                        v = abs(r[j] + alpha)
-                    else:
-                        v = r[j] - alpha if positive else abs(r[j]) - alpha
-                        if v > worst_v:
-                            worst_v = v
+                    x = r[j] if positive else abs(r[j])
+                    x = x if (a[j] == 0.0 and diag[j] > 0.0) else 0.0
+                    best = x if x > best else best
+                worst_v = best - alpha
+                worst = -1
+                if worst_v > 0.0:
+                    for j in range(k):
+                        x = r[j] if positive else abs(r[j])
+                        if x == best and a[j] == 0.0 and diag[j] > 0.0:
                             worst = j
+                            break
+                viol = worst_v if worst_v > 0.0 else 0.0
+                # active coordinates: |r_j - alpha sign(a_j)|
+                for t in range(n_active):
+                    j = active[t]
+                    v = abs(r[j] - alpha) if a[j] > 0.0 else abs(r[j] + alpha)
                     if v > viol:
                         viol = v
                 if viol <= tol:
