@@ -12,7 +12,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 
 from dbn_mnist import save_tiles  # noqa: E402  (examples/ is on sys.path)
 from skdeepgen import DBN, BernoulliRBM

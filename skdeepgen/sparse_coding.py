@@ -19,14 +19,13 @@ import math
 import os
 from numbers import Integral, Real
 
-import numba
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from ._kernels._config import PARALLEL_MIN_SIZE, parallel_chunks
+from ._kernels._config import parallel_threads
 from ._kernels.lasso import (_code_statistics, _solve_lasso_gram,
                              _solve_lasso_gram_parallel, _update_dict)
 from ._training import make_optimizer
@@ -46,8 +45,8 @@ def _n_threads(n_jobs, n_rows, min_rows=64):
 
 def _solve_rows(G, C, alpha, A, max_iter, tol, positive, n_jobs):
     """Run the Lasso kernel over the rows of C, in blocks on Numba's threads."""
-    threads = min(_n_threads(n_jobs, C.shape[0]), numba.get_num_threads())
-    if threads > 1 and parallel_chunks(PARALLEL_MIN_SIZE * threads) > 1:
+    threads = parallel_threads(_n_threads(n_jobs, C.shape[0]))
+    if threads > 1:
         return _solve_lasso_gram_parallel(G, C, alpha, A, max_iter, tol,
                                           positive, threads)
     return _solve_lasso_gram(G, C, alpha, A, max_iter, tol, positive)

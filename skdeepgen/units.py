@@ -21,10 +21,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels._config import parallel_chunks
 from ._kernels.units import (_gaussian_sample, _multinomial_sample,
-                             _nrelu_sample, _sigmoid_sample,
-                             _sigmoid_sample_parallel, _softmax_sample,
+                             _nrelu_sample, _sigmoid_sample, _softmax_sample,
                              _softplus_rowsum, _stepped_softplus_rowsum)
 
 _EMPTY = {np.dtype(np.float32): np.empty((0, 0), np.float32),
@@ -109,13 +107,8 @@ class BernoulliUnits(Units):
 
     def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
                     acc_prob, acc_sample):
-        chunks = parallel_chunks(pre.size)
-        if chunks > 1:
-            _sigmoid_sample_parallel(pre, bias, prob_out, pre.dtype.type(prob_scale),
-                                     sample_out, seed, acc_prob, acc_sample, chunks)
-        else:
-            _sigmoid_sample(pre, bias, prob_out, pre.dtype.type(prob_scale),
-                            sample_out, seed, acc_prob, acc_sample)
+        _sigmoid_sample(pre, bias, prob_out, pre.dtype.type(prob_scale),
+                        sample_out, seed, acc_prob, acc_sample)
 
     def log_partition(self, pre, bias):
         return _softplus_rowsum(np.ascontiguousarray(pre), bias)

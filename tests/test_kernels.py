@@ -2,10 +2,8 @@
 import numpy as np
 import pytest
 
-from skdeepgen._kernels.optim import (_adam_step, _adam_step_parallel,
-                                     _momentum_step, _momentum_step_parallel)
-from skdeepgen._kernels.units import (_sigmoid_sample, _sigmoid_sample_parallel,
-                                     _softplus_rowsum)
+from skdeepgen._kernels.optim import _adam_step, _momentum_step
+from skdeepgen._kernels.units import _sigmoid_sample, _softplus_rowsum
 
 from . import _naive
 
@@ -84,34 +82,3 @@ def test_adam_step_matches_reference():
     _adam_step(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 1e-3, 2.0)
     for got, want in zip((p, m, v), ref):
         np.testing.assert_allclose(got, want, rtol=1e-12)
-
-
-@pytest.mark.parametrize("n_chunks", [1, 2, 3, 7])
-def test_parallel_kernels_match_serial_bit_for_bit(n_chunks):
-    """Column/element blocks on threads: same numbers as the serial kernels."""
-    rng = np.random.RandomState(4)
-    pre = rng.standard_normal((31, 45)).astype(np.float32) * 3
-    bias = rng.standard_normal(45).astype(np.float32)
-    outs = []
-    for kernel, extra in ((_sigmoid_sample, ()),
-                          (_sigmoid_sample_parallel, (n_chunks,))):
-        prob, samp = np.empty_like(pre), np.empty_like(pre)
-        acc_p, acc_s = np.zeros(45, np.float32), np.zeros(45, np.float32)
-        kernel(pre, bias, prob, np.float32(-1.0), samp, 99, acc_p, acc_s, *extra)
-        outs.append((prob, samp, acc_p, acc_s))
-    for a, b in zip(*outs):
-        np.testing.assert_array_equal(a, b)
-
-    p0, g, v0, m0 = (rng.standard_normal(1001) for _ in range(4))
-    for serial, parallel, args in (
-            (_momentum_step, _momentum_step_parallel, (0.1, 0.9, 0.01, -0.5, True)),
-            (_adam_step, _adam_step_parallel, (1e-2, 0.9, 0.999, 1e-8, 1e-3, 2.0))):
-        state = [(p0.copy(), v0.copy(), np.abs(m0)) for _ in range(2)]
-        if serial is _momentum_step:
-            serial(state[0][0], g, state[0][1], *args)
-            parallel(state[1][0], g, state[1][1], *args, n_chunks)
-        else:
-            serial(state[0][0], g, state[0][1], state[0][2], *args)
-            parallel(state[1][0], g, state[1][1], state[1][2], *args, n_chunks)
-        for a, b in zip(*state):
-            np.testing.assert_array_equal(a, b)

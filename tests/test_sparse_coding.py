@@ -320,3 +320,16 @@ def test_sparse_model_in_the_main_job_beats_raw_pixels():
     raw, sparse = rows
     assert raw["features"] == "raw pixels"
     assert sparse["accuracy"] > raw["accuracy"]
+
+
+def test_lasso_threads_from_worker_threads_give_same_solution():
+    # two Python threads encoding at once (e.g. joblib's threading backend)
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.RandomState(6)
+    X, D = _problem(rng, n=300, p=24, k=32)
+    ref = sparse_encode(X, D, alpha=0.5, tol=1e-10)
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda _: sparse_encode(X, D, alpha=0.5, tol=1e-10,
+                                                     n_jobs=2), range(4)))
+    for out in outs:
+        assert_allclose(out, ref, atol=0)

@@ -6,15 +6,14 @@ decay is L2: ``grad += weight_decay * param``.
 """
 import numpy as np
 
-from numba import prange
-
-from ._config import inline, jit, pjit
+from ._config import jit
 
 
-@inline
-def _momentum_range(param, grad, velocity, lr, momentum, weight_decay,
-                    grad_scale, nesterov, lo, hi):
-    for i in range(lo, hi):
+@jit
+def _momentum_step(param, grad, velocity, lr, momentum, weight_decay,
+                   grad_scale, nesterov):
+    """SGD with (Nesterov) momentum on flat arrays, in place."""
+    for i in range(param.shape[0]):
         g = grad_scale * grad[i] + weight_decay * param[i]
         v = momentum * velocity[i] - lr * g
         velocity[i] = v
@@ -25,49 +24,13 @@ def _momentum_range(param, grad, velocity, lr, momentum, weight_decay,
 
 
 @jit
-def _momentum_step(param, grad, velocity, lr, momentum, weight_decay,
-                   grad_scale, nesterov):
-    """SGD with (Nesterov) momentum on flat arrays, in place."""
-    _momentum_range(param, grad, velocity, lr, momentum, weight_decay,
-                    grad_scale, nesterov, 0, param.shape[0])
-
-
-@pjit
-def _momentum_step_parallel(param, grad, velocity, lr, momentum, weight_decay,
-                            grad_scale, nesterov, n_chunks):
-    """``_momentum_step`` on ``n_chunks`` threads (identical result)."""
-    n = param.shape[0]
-    for t in prange(n_chunks):
-        _momentum_range(param, grad, velocity, lr, momentum, weight_decay,
-                        grad_scale, nesterov, t * n // n_chunks,
-                        (t + 1) * n // n_chunks)
-
-
-@inline
-def _adam_range(param, grad, m, v, lr_t, beta1, beta2, eps, weight_decay,
-                grad_scale, lo, hi):
-    for i in range(lo, hi):
+def _adam_step(param, grad, m, v, lr_t, beta1, beta2, eps, weight_decay,
+               grad_scale):
+    """Adam on flat arrays, in place; ``lr_t`` includes bias correction."""
+    for i in range(param.shape[0]):
         g = grad_scale * grad[i] + weight_decay * param[i]
         mi = beta1 * m[i] + (1.0 - beta1) * g
         vi = beta2 * v[i] + (1.0 - beta2) * g * g
         m[i] = mi
         v[i] = vi
         param[i] -= lr_t * mi / (np.sqrt(vi) + eps)
-
-
-@jit
-def _adam_step(param, grad, m, v, lr_t, beta1, beta2, eps, weight_decay,
-               grad_scale):
-    """Adam on flat arrays, in place; ``lr_t`` includes bias correction."""
-    _adam_range(param, grad, m, v, lr_t, beta1, beta2, eps, weight_decay,
-                grad_scale, 0, param.shape[0])
-
-
-@pjit
-def _adam_step_parallel(param, grad, m, v, lr_t, beta1, beta2, eps,
-                        weight_decay, grad_scale, n_chunks):
-    """``_adam_step`` on ``n_chunks`` threads (identical result)."""
-    n = param.shape[0]
-    for t in prange(n_chunks):
-        _adam_range(param, grad, m, v, lr_t, beta1, beta2, eps, weight_decay,
-                    grad_scale, t * n // n_chunks, (t + 1) * n // n_chunks)

@@ -9,9 +9,7 @@ import math
 
 import numpy as np
 
-from numba import prange
-
-from ._config import inline, jit, pjit
+from ._config import jit, inline
 from .random import _normal64, _stream_base, _uniform64
 
 
@@ -61,36 +59,6 @@ def _softplus(x):
     return np.log1p(np.exp(x))
 
 
-@inline
-def _sigmoid_sample_cols(pre, bias, prob_out, prob_scale, sample_out, base,
-                         acc_prob, acc_sample, j0, j1):
-    """The body of ``_sigmoid_sample`` restricted to columns ``j0:j1``."""
-    n, m = pre.shape
-    do_prob = prob_out.shape[0] > 0
-    do_sample = sample_out.shape[0] > 0
-    do_acc_p = acc_prob.shape[0] > 0
-    do_acc_s = acc_sample.shape[0] > 0
-    p = np.empty(j1 - j0)  # one row of probabilities, float64
-    # one simple loop per output, so that LLVM vectorises each of them
-    for i in range(n):
-        row = np.uint64(i) * np.uint64(m)
-        for j in range(j0, j1):
-            p[j - j0] = _sigmoid(pre[i, j] + bias[j])
-        if do_prob:
-            for j in range(j0, j1):
-                prob_out[i, j] = prob_scale * p[j - j0]
-            if do_acc_p:
-                for j in range(j0, j1):
-                    acc_prob[j] += prob_scale * p[j - j0]
-        if do_sample:
-            for j in range(j0, j1):
-                u = _uniform64(base, row + np.uint64(j))
-                sample_out[i, j] = 1.0 if u < p[j - j0] else 0.0
-            if do_acc_s:
-                for j in range(j0, j1):
-                    acc_sample[j] += sample_out[i, j]
-
-
 @jit
 def _sigmoid_sample(pre, bias, prob_out, prob_scale, sample_out, seed,
                     acc_prob, acc_sample):
@@ -101,25 +69,31 @@ def _sigmoid_sample(pre, bias, prob_out, prob_scale, sample_out, seed,
     and adds the column sums of what it wrote to ``acc_prob`` /
     ``acc_sample`` (skipped when empty).  ``prob_out`` may alias ``pre``.
     """
-    _sigmoid_sample_cols(pre, bias, prob_out, prob_scale, sample_out,
-                         _stream_base(seed), acc_prob, acc_sample, 0, pre.shape[1])
-
-
-@pjit
-def _sigmoid_sample_parallel(pre, bias, prob_out, prob_scale, sample_out, seed,
-                             acc_prob, acc_sample, n_chunks):
-    """``_sigmoid_sample`` with column blocks on ``n_chunks`` threads.
-
-    Every random number is indexed by its (row, column) counter and every
-    column sum is owned by one thread, so the result is bit-for-bit that
-    of the serial kernel.
-    """
-    m = pre.shape[1]
+    n, m = pre.shape
+    do_prob = prob_out.shape[0] > 0
+    do_sample = sample_out.shape[0] > 0
+    do_acc_p = acc_prob.shape[0] > 0
+    do_acc_s = acc_sample.shape[0] > 0
     base = _stream_base(seed)
-    for t in prange(n_chunks):
-        _sigmoid_sample_cols(pre, bias, prob_out, prob_scale, sample_out, base,
-                             acc_prob, acc_sample, t * m // n_chunks,
-                             (t + 1) * m // n_chunks)
+    p = np.empty(m)  # one row of probabilities, float64
+    # one simple loop per output, so that LLVM vectorises each of them
+    for i in range(n):
+        row = np.uint64(i) * np.uint64(m)
+        for j in range(m):
+            p[j] = _sigmoid(pre[i, j] + bias[j])
+        if do_prob:
+            for j in range(m):
+                prob_out[i, j] = prob_scale * p[j]
+            if do_acc_p:
+                for j in range(m):
+                    acc_prob[j] += prob_scale * p[j]
+        if do_sample:
+            for j in range(m):
+                u = _uniform64(base, row + np.uint64(j))
+                sample_out[i, j] = 1.0 if u < p[j] else 0.0
+            if do_acc_s:
+                for j in range(m):
+                    acc_sample[j] += sample_out[i, j]
 
 
 @jit

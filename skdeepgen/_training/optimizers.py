@@ -7,9 +7,7 @@ between ``partial_fit`` calls.
 """
 import numpy as np
 
-from .._kernels._config import parallel_chunks
-from .._kernels.optim import (_adam_step, _adam_step_parallel, _momentum_step,
-                              _momentum_step_parallel)
+from .._kernels.optim import _adam_step, _momentum_step
 
 
 class LearningRateSchedule:
@@ -79,15 +77,10 @@ class SGD(_Optimizer):
         if vel is None or vel.shape != param.shape or vel.dtype != param.dtype:
             vel = self.state[name] = np.zeros_like(param)
         t = param.dtype.type
-        args = (_flat(param), _flat(grad), _flat(vel),
-                t(self.current_lr * lr_scale), t(self.momentum),
-                t(self.weight_decay if decay else 0.0), t(grad_scale),
-                self.nesterov)
-        chunks = parallel_chunks(param.size)
-        if chunks > 1:
-            _momentum_step_parallel(*args, chunks)
-        else:
-            _momentum_step(*args)
+        _momentum_step(_flat(param), _flat(grad), _flat(vel),
+                       t(self.current_lr * lr_scale), t(self.momentum),
+                       t(self.weight_decay if decay else 0.0), t(grad_scale),
+                       self.nesterov)
 
 
 class Adam(_Optimizer):
@@ -109,14 +102,9 @@ class Adam(_Optimizer):
         lr_t = (self.current_lr * lr_scale * np.sqrt(1.0 - self.beta2 ** k)
                 / (1.0 - self.beta1 ** k))
         t = param.dtype.type
-        args = (_flat(param), _flat(grad), _flat(st[0]), _flat(st[1]),
-                t(lr_t), t(self.beta1), t(self.beta2), t(self.epsilon),
-                t(self.weight_decay if decay else 0.0), t(grad_scale))
-        chunks = parallel_chunks(param.size)
-        if chunks > 1:
-            _adam_step_parallel(*args, chunks)
-        else:
-            _adam_step(*args)
+        _adam_step(_flat(param), _flat(grad), _flat(st[0]), _flat(st[1]),
+                   t(lr_t), t(self.beta1), t(self.beta2), t(self.epsilon),
+                   t(self.weight_decay if decay else 0.0), t(grad_scale))
 
 
 def make_optimizer(solver, learning_rate, *, momentum=0.0, weight_decay=0.0,
