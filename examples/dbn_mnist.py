@@ -6,7 +6,7 @@ layer), unrolled with a 10-way softmax and fine-tuned by backpropagation
 test error on the 10,000 test images.  Generated digits: see
 examples/dbn_mnist_samples.py.
 
-    python examples/dbn_mnist.py [--pretrain-epochs 10] [--finetune-epochs 30]
+    python examples/dbn_mnist.py [--pretrain-epochs 10] [--finetune-epochs 40] [--lr 0.3]
 """
 import argparse
 import pickle
@@ -44,8 +44,8 @@ def main():
     p.add_argument("--sizes", default="500,500,2000")
     p.add_argument("--pretrain-epochs", type=int, default=10)
     p.add_argument("--pretrain-lr", type=float, default=0.05)
-    p.add_argument("--finetune-epochs", type=int, default=30)
-    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--finetune-epochs", type=int, default=40)
+    p.add_argument("--lr", type=float, default=0.3)
     p.add_argument("--n-train", type=int, default=60000)
     p.add_argument("--weight-decay", type=float, default=1e-5)
     p.add_argument("--pretrained", default=None,
