@@ -1,10 +1,15 @@
 """Gaussian-Bernoulli RBM on natural image patches and Olivetti faces: filters, stability.
 
 1. 12x12 patches of scikit-learn's two sample photographs, grey, each patch's
-   mean removed, standardised per pixel; a 144-100 GaussianBernoulliRBM (unit
-   variances, CD-1, learning rate 0.01, sparsity target 0.05) is trained for
-   50 epochs (filters saved to examples/output/rbm_variants_patch_filters.png;
-   ``--whiten`` adds ZCA whitening).
+   mean removed and ZCA-whitened (the same patches as
+   sparse_coding_gabor_dictionary.py), scaled to unit variance; a 144-100
+   GaussianBernoulliRBM (unit variances, CD-1, learning rate 0.05, sparsity
+   target 0.05) is trained for 50 epochs.  Filters are saved to
+   examples/output/rbm_variants_patch_filters.png (whitened space and back
+   in pixel space) and a localisation index is printed: the share of a
+   filter's energy inside its best 6x6 window (0.25 for energy spread
+   evenly over the 12x12 patch, 1 for a filter confined to 6x6).
+   ``--no-whiten`` trains on the standardised raw patches instead.
 2. Olivetti faces (64x64 -> 32x32, standardised per pixel), 256 hidden units,
    50 epochs, with learned variances: no divergence, reconstruction error per
    epoch printed, filters (blobs and face parts) and Gibbs samples saved.
@@ -20,6 +25,7 @@ from sklearn.datasets import fetch_olivetti_faces, load_sample_images
 from sklearn.feature_extraction.image import extract_patches_2d
 from sklearn.preprocessing import StandardScaler
 
+from sparse_coding_gabor_dictionary import whitened_patches
 from skdeepgen import GaussianBernoulliRBM
 from skdeepgen.plotting import plot_tiles
 
@@ -28,7 +34,12 @@ DATA = HERE.parents[1] / "shared" / "data" / "scikit_learn_data"
 OUT = HERE / "output"
 
 
-def patches(n_patches, size, whiten=False, seed=0):
+def patches(n_patches, size, whiten=True, seed=0):
+    """Patches (rows) and the matrix that maps whitened rows back to pixels."""
+    if whiten:
+        X, dezca = whitened_patches(n_patches, size, seed)
+        scale = X.std()
+        return (X / scale).astype(np.float32), dezca * scale
     rng = np.random.RandomState(seed)
     images = [img.mean(axis=2) / 255.0 for img in load_sample_images().images]
     P = np.concatenate([extract_patches_2d(img, (size, size),
@@ -36,10 +47,16 @@ def patches(n_patches, size, whiten=False, seed=0):
                                            random_state=rng) for img in images])
     P = P.reshape(len(P), -1)
     P -= P.mean(axis=1, keepdims=True)
-    if whiten:  # ZCA; eps (the mean eigenvalue) keeps high frequencies in check
-        s, U = np.linalg.eigh(P.T @ P / len(P))
-        P = P @ (U @ np.diag(1.0 / np.sqrt(s + s.mean())) @ U.T)
-    return StandardScaler().fit_transform(P).astype(np.float32)
+    return StandardScaler().fit_transform(P).astype(np.float32), None
+
+
+def localisation(filters, size, window=6):
+    """Share of each filter's energy inside its best ``window`` x ``window`` square."""
+    E = filters.reshape(-1, size, size) ** 2
+    C = np.pad(E.cumsum(axis=1).cumsum(axis=2), ((0, 0), (1, 0), (1, 0)))
+    w = window
+    boxes = C[:, w:, w:] - C[:, :-w, w:] - C[:, w:, :-w] + C[:, :-w, :-w]
+    return boxes.reshape(len(E), -1).max(axis=1) / E.sum(axis=(1, 2))
 
 
 def report(name, rbm, seconds):
@@ -61,21 +78,31 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--n-patches", type=int, default=20000)
-    p.add_argument("--whiten", action="store_true")
+    p.add_argument("--no-whiten", action="store_true")
     args = p.parse_args(argv)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    X = patches(args.n_patches, 12, whiten=args.whiten)
-    rbm = GaussianBernoulliRBM(100, n_iter=args.epochs, learning_rate=0.01,
+    X, dezca = patches(args.n_patches, 12, whiten=not args.no_whiten)
+    rbm = GaussianBernoulliRBM(100, n_iter=args.epochs, learning_rate=0.05,
                                sparsity_target=0.05, random_state=0)
     t = time.perf_counter()
     rbm.fit(X)
     report("patches 144-100", rbm, time.perf_counter() - t)
-    fig, ax = plt.subplots(figsize=(7, 7))
-    plot_tiles(rbm.components_, (12, 12), ax=ax,
-               title="Gaussian-Bernoulli RBM filters, 12x12 image patches")
+    rng = np.random.RandomState(0)
+    loc = localisation(rbm.components_, 12)
+    loc0 = localisation(rng.standard_normal(rbm.components_.shape), 12)
+    print(f"   localisation (energy in the best 6x6 window): median "
+          f"{np.median(loc):.2f}, {np.mean(loc > 0.5):.0%} of the filters above "
+          f"0.5; random filters: median {np.median(loc0):.2f}")
+    panels = [(rbm.components_, "filters" + (" (whitened space)" if dezca is not None else ""))]
+    if dezca is not None:
+        panels.append((rbm.components_ @ dezca, "filters in pixel space"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 7))
+    for ax, (F, title) in zip(np.atleast_1d(axes), panels):
+        plot_tiles(F, (12, 12), ax=ax, title=title)
+    fig.suptitle("Gaussian-Bernoulli RBM filters, 12x12 image patches")
     save(fig, "rbm_variants_patch_filters.png")
 
     try:
