@@ -12,8 +12,8 @@ pre-activations need not be kept.
 import numpy as np
 
 from ._config import jit
-from .random import _normal64, _stream_base
-from .units import _sigmoid
+from .random import _stream_base
+from .units import _normals_row, _sigmoid
 
 IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
 
@@ -28,10 +28,11 @@ def _add_bias_activate(Z, b, kind, noise_std, seed):
     n, m = Z.shape
     if noise_std != 0.0:
         base = _stream_base(seed)
+        z = np.empty(m)
         for i in range(n):
-            row = np.uint64(i) * np.uint64(m)
+            _normals_row(base, np.uint64(i) * np.uint64(m), z)
             for j in range(m):
-                Z[i, j] += noise_std * _normal64(base, row + np.uint64(j))
+                Z[i, j] += noise_std * z[j]
     if kind == 0:
         for i in range(n):
             for j in range(m):

@@ -6,7 +6,11 @@ run after run, for any number of threads, and independent of Numba's global
 per-thread generator.  Python draws one seed per kernel call from the
 estimator's ``random_state``.
 """
+import math
+
 import numpy as np
+from numba import types
+from numba.extending import intrinsic
 
 from ._config import inline
 
@@ -39,10 +43,99 @@ def _uniform64(base, counter):
     return np.float64(_mix64(base + np.uint64(counter)) >> _S11) * _INV53
 
 
+@intrinsic
+def _bits_of(typingctx, x):
+    """The IEEE-754 bits of a float64 as an int64 (an LLVM bitcast)."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _float_of(typingctx, x):
+    """The float64 whose IEEE-754 bits are the int64 ``x`` (an LLVM bitcast)."""
+    if x != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+    return types.float64(types.int64), codegen
+
+
+_MANTISSA = np.int64(0x000FFFFFFFFFFFFF)
+_ONE_BITS = np.int64(0x3FF0000000000000)
+_LN2 = 0.6931471805599453
+_SQRT2 = 1.4142135623730951
+# 2 / (2k + 1): log(m) = sum_k 2 s^(2k+1) / (2k+1), s = (m - 1) / (m + 1)
+_L = tuple(2.0 / (2 * k + 1) for k in range(12))
+# (-1)^k (2 pi)^(2k) / (2k)!: cos(2 pi t) as a polynomial in t^2, |t| <= 1/4
+_C = tuple((-1) ** k * (2 * math.pi) ** (2 * k) / math.factorial(2 * k)
+           for k in range(12))
+
+
+@inline
+def _log_positive(x):
+    """Natural log of a positive, finite, normal float64 (relative error ~1e-16).
+
+    Plain arithmetic on the exponent and mantissa bits (no libm call), so
+    loops that call it vectorise.
+    """
+    bits = _bits_of(x)
+    e = np.float64((bits >> np.int64(52)) - np.int64(1023))
+    m = _float_of((bits & _MANTISSA) | _ONE_BITS)  # in [1, 2)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    e = e + 1.0 if big else e
+    s = (m - 1.0) / (m + 1.0)  # |s| <= 0.1716
+    z = s * s
+    p = _L[11]
+    p = _L[10] + z * p
+    p = _L[9] + z * p
+    p = _L[8] + z * p
+    p = _L[7] + z * p
+    p = _L[6] + z * p
+    p = _L[5] + z * p
+    p = _L[4] + z * p
+    p = _L[3] + z * p
+    p = _L[2] + z * p
+    p = _L[1] + z * p
+    p = _L[0] + z * p
+    return e * _LN2 + s * p
+
+
+@inline
+def _cos_2pi(u):
+    """cos(2 pi u) for u in [0, 1) (absolute error ~1e-16), libm-free."""
+    t = 1.0 - u if u > 0.5 else u  # cos(2 pi u) = cos(2 pi t), t in [0, 1/2]
+    flip = t > 0.25  # cos(2 pi t) = -cos(2 pi (1/2 - t))
+    a = 0.5 - t if flip else t
+    z = a * a
+    p = _C[11]
+    p = _C[10] + z * p
+    p = _C[9] + z * p
+    p = _C[8] + z * p
+    p = _C[7] + z * p
+    p = _C[6] + z * p
+    p = _C[5] + z * p
+    p = _C[4] + z * p
+    p = _C[3] + z * p
+    p = _C[2] + z * p
+    p = _C[1] + z * p
+    p = _C[0] + z * p
+    return -p if flip else p
+
+
 @inline
 def _normal64(base, counter):
-    """Standard normal (Box-Muller on two counters ``2c``, ``2c + 1``)."""
+    """Standard normal (Box-Muller on two counters ``2c``, ``2c + 1``).
+
+    The log and cosine are the libm-free ``_log_positive`` / ``_cos_2pi``,
+    so kernels that draw normals vectorise.
+    """
     u1 = _uniform64(base, 2 * counter)
     u2 = _uniform64(base, 2 * counter + 1)
-    r = np.sqrt(-2.0 * np.log(1.0 - u1))
-    return r * np.cos(6.283185307179586 * u2)
+    r = np.sqrt(-2.0 * _log_positive(1.0 - u1))
+    return r * _cos_2pi(u2)
