@@ -43,26 +43,22 @@ def _uniform64(base, counter):
     return np.float64(_mix64(base + np.uint64(counter)) >> _S11) * _INV53
 
 
-@intrinsic
-def _bits_of(typingctx, x):
-    """The IEEE-754 bits of a float64 as an int64 (an LLVM bitcast)."""
-    if x != types.float64:
-        return None
+def _bitcast(src, dst):
+    """An intrinsic reinterpreting the bits of a ``src`` scalar as ``dst``."""
+    @intrinsic
+    def cast(typingctx, x):
+        if x != src:
+            return None
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
-    return types.int64(types.float64), codegen
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(dst))
+        return dst(src), codegen
+    return cast
 
 
-@intrinsic
-def _float_of(typingctx, x):
-    """The float64 whose IEEE-754 bits are the int64 ``x`` (an LLVM bitcast)."""
-    if x != types.int64:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
-    return types.float64(types.int64), codegen
+#: IEEE-754 bits of a float64 as an int64, and back (LLVM bitcasts)
+_bits_of = _bitcast(types.float64, types.int64)
+_float_of = _bitcast(types.int64, types.float64)
 
 
 _MANTISSA = np.int64(0x000FFFFFFFFFFFFF)
