@@ -201,10 +201,12 @@ def multinomial_sample(pre, bias, lengths, seed):
     counts = np.zeros((n, m))
     counter = 0
     for i in range(n):
+        # D draws in sorted order from D + 1 exponential spacings
         D = int(lengths[i])
-        u = uniform64(seed, np.arange(counter, counter + D)) * tot[i, 0]
-        counter += D
-        idx = np.searchsorted(cum[i], u, side="right")
+        S = np.cumsum(-np.log(1.0 - uniform64(seed, np.arange(counter, counter + D + 1))))
+        counter += D + 1
+        t = S[:D] * (tot[i, 0] / S[D])
+        idx = np.minimum(np.searchsorted(cum[i], t, side="right"), m - 1)
         np.add.at(counts[i], idx, 1.0)
     return lengths[:, None] * e / tot, counts
 
