@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import logsumexp
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -1124,19 +1125,52 @@ n_iter_no_change, tol, verbose, random_state
         observed = np.repeat(V.reshape(V.shape[0], -1, K).sum(axis=2), K, axis=1)
         return np.sum(observed * (V - R) ** 2, axis=1)
 
-    def score_samples(self, X):
-        """Log-likelihood of complete rows (see :meth:`BaseRBM.score_samples`).
+    #: importance samples per row with missing entries in ``score_samples``
+    _n_missing_samples = 200
 
-        A row with missing entries would need its own partition function (one
-        per pattern of missing entries), so such rows are refused.
+    def score_samples(self, X):
+        """Log-likelihood of the observed entries of each row (nats).
+
+        Complete rows: ``-F(v) - log Z`` as in :meth:`BaseRBM.score_samples`.
+        A row with missing entries gets ``log p(v_obs)`` with the missing
+        variables summed out of the model, ``log sum_{v_mis} exp(-F(v)) -
+        log Z``; the sum is estimated by importance sampling (200 draws per
+        row, seeded by ``random_state``) from the model's own guess
+        ``q(v_mis) = prod p(v_i | h_obs)``, where ``h_obs`` are the hidden
+        probabilities given the observed entries (the ones :meth:`predict`
+        uses).  Like AIS, the estimate is unbiased for the probability and
+        slightly low on average for its log.
         """
-        if np.isnan(self._validate(X, reset=False)).any():
-            raise ValueError(
-                f"{type(self).__name__}.score_samples needs rows without missing "
-                "entries: a row with missing values has its own partition "
-                "function. Score complete rows, or use predict on held-out "
-                "entries.")
-        return super().score_samples(X)
+        X = self._validate(X, reset=False)
+        V = self._encode(X)
+        out = super().score_samples(X)  # exact free energy where complete
+        missing = np.isnan(X)
+        rows = np.flatnonzero(missing.any(axis=1))
+        if rows.size:
+            log_z = self._log_z_for(V)
+            log_z = np.broadcast_to(log_z, (V.shape[0],))
+            salt = self.random_state if isinstance(self.random_state, Integral) else 0
+            rng = np.random.RandomState(salt % (2 ** 32))
+            P = self.predict_proba(X).astype(np.float64)
+            for r in rows:
+                out[r] = self._log_marginal(V[r], P[r], missing[r], rng) - log_z[r]
+        return out
+
+    def _log_marginal(self, v, P, missing, rng):
+        """Importance-sampling estimate of ``log sum_{v_mis} exp(-F(v))``."""
+        S = self._n_missing_samples
+        K = len(self.categories_)
+        idx = np.flatnonzero(missing)
+        Pm = np.clip(P[idx], 1e-300, None)
+        Pm /= Pm.sum(axis=1, keepdims=True)
+        # inverse-CDF draws: one uniform per (sample, missing variable)
+        cdf = np.cumsum(Pm, axis=1)
+        u = rng.uniform(size=(S, idx.size, 1)) * cdf[None, :, -1:]
+        draws = np.minimum((u >= cdf[None]).sum(axis=2), K - 1)  # (S, n_missing)
+        Vs = np.repeat(v[None, :], S, axis=0)
+        Vs[np.arange(S)[:, None], idx[None, :] * K + draws] = 1
+        log_q = np.log(Pm[np.arange(idx.size)[None, :], draws]).sum(axis=1)
+        return float(logsumexp(-self._free_energy(Vs) - log_q) - np.log(S))
 
     def sample(self, n_samples=1, *, n_steps=1000, random_state=None,
                return_mean=False):

@@ -240,15 +240,27 @@ def test_categorical_missing_entries_do_not_contribute():
     np.testing.assert_allclose(rbm.transform(X[:5]), H)
 
 
-def test_categorical_score_on_complete_rows_only():
+def test_categorical_score_complete_rows_exact_and_missing_rows_marginal():
     rng = np.random.RandomState(0)
     X = rng.randint(0, 3, (60, 4)).astype(float)
-    rbm = CategoricalRBM(3, n_iter=5, random_state=0).fit(X)
+    rbm = CategoricalRBM(3, n_iter=5, learning_rate=0.2, random_state=0).fit(X)
     allrows = np.array(list(itertools.product([0, 1, 2], repeat=4)), float)
-    assert logsumexp(rbm.score_samples(allrows)) == pytest.approx(0, abs=1e-10)
-    X[0, 1] = np.nan
-    with pytest.raises(ValueError, match="missing"):
-        rbm.score_samples(X)
+    full = rbm.score_samples(allrows)
+    assert logsumexp(full) == pytest.approx(0, abs=1e-10)
+    # rows with missing entries: the missing variables summed out exactly
+    # (enumeration) against the importance-sampling estimate
+    rows = np.array([[0, np.nan, 2, 1], [np.nan, np.nan, 1, 0],
+                     [2, 1, np.nan, np.nan], [np.nan, 0, np.nan, np.nan]])
+    est = rbm.score_samples(rows)
+    for r, e in zip(rows, est):
+        obs = ~np.isnan(r)
+        match = np.all(allrows[:, obs] == r[obs], axis=1)
+        assert e == pytest.approx(logsumexp(full[match]), abs=0.02)
+    # a missing entry never makes a row more likely than its completions allow
+    assert np.all(est[:1] >= full[np.all(allrows == [0, 0, 2, 1], axis=1)])
+    # complete rows keep their exact value when scored beside incomplete ones
+    both = rbm.score_samples(np.vstack([allrows[:3], rows[:1]]))
+    np.testing.assert_allclose(both[:3], full[:3], rtol=1e-12)
     with pytest.raises(ValueError, match="not seen in fit"):
         rbm.transform(np.array([[0, 1, 2, 7.0]]))
 
