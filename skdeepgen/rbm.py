@@ -824,6 +824,9 @@ n_iter_no_change, tol, verbose, random_state
         self.mean_length_ = float(X.sum() / X.shape[0])
         super()._initialize(X, rng)
 
+    #: minibatches with more non-zeros than this fraction use dense BLAS products
+    _dense_fraction = 0.05
+
     def _fit_minibatch(self, X, seed):
         """CD-k with a sparse positive phase and hidden biases scaled by length."""
         W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
@@ -840,7 +843,14 @@ n_iter_no_change, tol, verbose, random_state
         acc_b[:] = 0
         zeros_h = np.zeros(W.shape[0], dtype)
 
-        pre_h[:] = safe_sparse_dot(X, W.T, dense_output=True)
+        # a dense enough minibatch goes to BLAS (one minibatch is dense at a
+        # time, as the negative phase already is); sparse corpora stay sparse
+        dense = sp.issparse(X) and X.nnz > self._dense_fraction * n * X.shape[1]
+        Xd = X.toarray() if dense else X
+        if dense:
+            np.dot(Xd, W.T, out=pre_h)
+        else:
+            pre_h[:] = safe_sparse_dot(X, W.T, dense_output=True)
         pre_h += D * c
         hid.mean_sample(pre_h, zeros_h, H[:n], 1.0, h_state, seed, e1, e1)
         k = self.n_gibbs_steps
@@ -855,7 +865,10 @@ n_iter_no_change, tol, verbose, random_state
                             seed + 2 * step + 2, e1, e1)
         h_pos, h_neg = H[:n], H[n:]
         # <v h>_data (sparse: cost ~ nnz * n_components) - <v h>_model
-        G = np.asarray(safe_sparse_dot(X.T, h_pos, dense_output=True).T, dtype=dtype)
+        if dense:
+            G = h_pos.T @ Xd
+        else:
+            G = np.asarray(safe_sparse_dot(X.T, h_pos, dense_output=True).T, dtype=dtype)
         G -= h_neg.T @ v_neg
         grad_c = (D * (h_pos - h_neg)).sum(axis=0)
         grad_b = np.asarray(X.sum(axis=0), dtype=dtype).ravel() - acc_b

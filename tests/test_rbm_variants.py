@@ -153,6 +153,12 @@ def test_replicated_softmax_sparse_and_dense_input_agree():
     b = ReplicatedSoftmaxRBM(5, n_iter=3, random_state=0).fit(sp.csr_matrix(X))
     np.testing.assert_allclose(a.components_, b.components_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(a.transform(X), b.transform(sp.csr_matrix(X)))
+    # sparse-dense products for sparse minibatches, BLAS for dense ones: the
+    # same model either way
+    c = ReplicatedSoftmaxRBM(5, n_iter=3, random_state=0)
+    c._dense_fraction = 1.0  # never densify
+    c.fit(sp.csr_matrix(X))
+    np.testing.assert_allclose(c.components_, b.components_, rtol=1e-10, atol=1e-12)
 
 
 def test_replicated_softmax_memory_follows_the_nonzeros():

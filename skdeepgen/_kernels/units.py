@@ -238,7 +238,7 @@ def _softmax_sample(pre, bias, n_categories, mask, prob_out, prob_scale,
                 mx = x if x > mx else mx
             tot = 0.0
             for k in range(K):
-                e = np.exp(p[k] - mx)
+                e = _exp_nonpositive(p[k] - mx)
                 p[k] = e
                 tot += e
             for k in range(K):
