@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._kernels.units import _one_hot
 from ._training import make_optimizer
 from ._training.random import draw_seeds
 from .base import BaseMinibatchEstimator
@@ -1068,19 +1069,12 @@ n_iter_no_change, tol, verbose, random_state
     def _encode(self, X):
         """Values -> one-hot columns (all zeros where missing)."""
         cats = self.categories_
-        K = len(cats)
-        n, d = X.shape
-        missing = np.isnan(X)
-        idx = np.searchsorted(cats, np.where(missing, cats[0], X))
-        idx = np.minimum(idx, K - 1)
-        unknown = ~missing & (cats[idx] != X)
-        if unknown.any():
+        out = np.zeros((X.shape[0], X.shape[1] * len(cats)), dtype=X.dtype)
+        bad = _one_hot(X, cats.astype(X.dtype), out)
+        if bad >= 0:
             raise ValueError(
-                f"X has values not seen in fit (e.g. {X[unknown][0]!r}); "
+                f"X has values not seen in fit (e.g. {X.flat[bad]!r}); "
                 f"{type(self).__name__} knows categories {cats.tolist()}.")
-        out = np.zeros((n, d * K), dtype=X.dtype)
-        rows, cols = np.nonzero(~missing)
-        out[rows, cols * K + idx[rows, cols]] = 1
         return out
 
     def _validate(self, X, reset):

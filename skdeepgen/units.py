@@ -22,8 +22,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._kernels.units import (_gaussian_sample, _multinomial_sample,
-                             _nrelu_sample, _sigmoid_sample, _softmax_sample,
-                             _softplus_rowsum, _stepped_softplus_rowsum)
+                             _nrelu_sample, _observed_groups, _sigmoid_sample,
+                             _softmax_sample, _softplus_rowsum,
+                             _stepped_softplus_rowsum)
 
 _EMPTY = {np.dtype(np.float32): np.empty((0, 0), np.float32),
           np.dtype(np.float64): np.empty((0, 0), np.float64)}
@@ -261,8 +262,8 @@ class SoftmaxUnits(Units):
     def bind(self, V):
         V = V.toarray() if sp.issparse(V) else np.asarray(V)
         K = self.n_categories
-        mask = V.reshape(V.shape[0], -1, K).sum(axis=2) > 0
-        return SoftmaxUnits(K, None if mask.all() else np.ascontiguousarray(mask))
+        mask = _observed_groups(np.ascontiguousarray(V), K)
+        return SoftmaxUnits(K, None if mask.all() else mask)
 
     def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
                     acc_prob, acc_sample):

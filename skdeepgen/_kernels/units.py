@@ -216,50 +216,50 @@ def _softmax_sample(pre, bias, n_categories, mask, prob_out, prob_scale,
     G = m // K
     do_prob = prob_out.shape[0] > 0
     do_sample = sample_out.shape[0] > 0
-    do_acc_p = acc_prob.shape[0] > 0
     do_acc_s = acc_sample.shape[0] > 0
     use_mask = mask.shape[0] > 0
     base = _stream_base(seed)
-    p = np.empty(K)
+    p = np.empty(m)
+    shift = np.empty(m)
     for i in range(n):
+        # whole-row loops (vectorised): inputs, group maxima, exponentials
+        for j in range(m):
+            p[j] = np.float64(pre[i, j]) + np.float64(bias[j])
         for g in range(G):
             o = g * K
-            if use_mask and not mask[i, g]:
-                for k in range(K):
-                    if do_prob:
-                        prob_out[i, o + k] = 0.0
-                    if do_sample:
-                        sample_out[i, o + k] = 0.0
-                continue
             mx = -np.inf
             for k in range(K):
-                x = np.float64(pre[i, o + k]) + np.float64(bias[o + k])
-                p[k] = x
-                mx = x if x > mx else mx
+                mx = p[o + k] if p[o + k] > mx else mx
+            for k in range(K):
+                shift[o + k] = mx
+        for j in range(m):
+            p[j] = _exp_nonpositive(p[j] - shift[j])
+        for g in range(G):
+            o = g * K
             tot = 0.0
             for k in range(K):
-                e = _exp_nonpositive(p[k] - mx)
-                p[k] = e
-                tot += e
+                tot += p[o + k]
+            keep = 0.0 if use_mask and not mask[i, g] else 1.0
             for k in range(K):
-                p[k] /= tot
-            if do_prob:
-                for k in range(K):
-                    q = prob_scale * p[k]
-                    prob_out[i, o + k] = q
-                    if do_acc_p:
-                        acc_prob[o + k] += q
-            if do_sample:
+                p[o + k] = keep * (p[o + k] / tot)
+        if do_prob:
+            _write_row(i, p, prob_scale, prob_out, acc_prob.shape[0] > 0, acc_prob)
+        if do_sample:
+            for j in range(m):
+                sample_out[i, j] = 0.0
+            for g in range(G):
+                if use_mask and not mask[i, g]:
+                    continue
+                o = g * K
                 u = _uniform64(base, np.uint64(i) * np.uint64(G) + np.uint64(g))
                 c = 0.0
                 pick = K - 1
                 for k in range(K):
-                    c += p[k]
+                    c += p[o + k]
                     if u < c:
                         pick = k
                         break
-                for k in range(K):
-                    sample_out[i, o + k] = 1.0 if k == pick else 0.0
+                sample_out[i, o + pick] = 1.0
                 if do_acc_s:
                     acc_sample[o + pick] += 1.0
 
@@ -361,4 +361,48 @@ def _stepped_softplus_rowsum(pre, bias):
                 acc += _softplus(t)
                 k += 1.0
         out[i] = acc
+    return out
+
+
+@jit
+def _one_hot(X, categories, out):
+    """Category values -> one-hot columns ``j * K + k`` of ``out`` (zeros on entry).
+
+    NaN entries (missing) stay all-zero.  Returns the flat index of the first
+    value that is not a category, or -1.
+    """
+    n, d = X.shape
+    K = categories.shape[0]
+    for i in range(n):
+        for j in range(d):
+            x = X[i, j]
+            if x != x:
+                continue
+            lo = 0
+            hi = K - 1
+            while lo < hi:  # first category >= x
+                mid = (lo + hi) // 2
+                if categories[mid] < x:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if categories[lo] != x:
+                return i * d + j
+            out[i, j * K + lo] = 1.0
+    return -1
+
+
+@jit
+def _observed_groups(V, n_categories):
+    """``(n, m // K)`` booleans: which groups of ``K`` one-hot columns have a 1."""
+    n, m = V.shape
+    K = n_categories
+    G = m // K
+    out = np.zeros((n, G), dtype=np.bool_)
+    for i in range(n):
+        for g in range(G):
+            for k in range(K):
+                if V[i, g * K + k] != 0.0:
+                    out[i, g] = True
+                    break
     return out
