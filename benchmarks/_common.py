@@ -23,3 +23,17 @@ def best_of(fn, repeats):
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+def interleaved_best(fns, repeats):
+    """Best time of each callable, running them in turn ``repeats`` times.
+
+    Interleaving spreads slow phases of a shared machine over every side
+    instead of penalising whichever implementation ran during them.
+    """
+    best = {name: float("inf") for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            if fn is not None:
+                best[name] = min(best[name], best_of(fn, 1))
+    return {name: (None if fns[name] is None else t) for name, t in best.items()}

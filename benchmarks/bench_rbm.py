@@ -16,22 +16,8 @@ import os
 
 import numpy as np
 
-from _common import DEFAULT_MNIST, best_of, load_mnist_train
+from _common import DEFAULT_MNIST, interleaved_best, load_mnist_train
 
-
-
-def interleaved_best(fns, repeats):
-    """Best time of each callable, running them in turn ``repeats`` times.
-
-    Interleaving spreads slow phases of a shared machine over every side
-    instead of penalising whichever implementation ran during them.
-    """
-    best = {name: float("inf") for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            if fn is not None:
-                best[name] = min(best[name], best_of(fn, 1))
-    return {name: (None if fns[name] is None else t) for name, t in best.items()}
 
 
 def time_skdeepgen(X, h, bs, repeats):

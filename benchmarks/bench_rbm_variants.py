@@ -1,7 +1,7 @@
 """Epoch time of every RBM variant beside BernoulliRBM at equal sizes; RSM memory.
 
 All models: 784 visible columns, 500 hidden units, batch 100, one epoch of
-CD-1 over 10,000 rows (best of ``--repeats``):
+CD-1 over 10,000 rows (best of ``--repeats`` interleaved rounds):
 
 * BernoulliRBM on binarised MNIST (the reference, ratio 1.00);
 * GaussianBernoulliRBM on standardised MNIST (unit and learned variances,
@@ -18,26 +18,22 @@ dense matrix it never builds.
     python benchmarks/bench_rbm_variants.py [--rows 10000] [--repeats 2]
 """
 import argparse
-import time
 import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from _common import interleaved_best
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parents[1] / "shared" / "data" / "mnist"
 
 
-def best_of(make, X, repeats):
-    make().fit(X[:200])  # compile
-    times = []
-    for _ in range(repeats):
-        est = make()
-        t = time.perf_counter()
-        est.fit(X)
-        times.append(time.perf_counter() - t)
-    return min(times)
+def fit_fn(make, X):
+    """A callable fitting a fresh estimator on ``X`` (compiled beforehand)."""
+    make().fit(X[:200])
+    return lambda: make().fit(X)
 
 
 def main(argv=None):
@@ -75,10 +71,12 @@ def main(argv=None):
     ]
     print(f"one epoch, {args.rows} rows, 784 visible columns -> 500 hidden, batch 100, "
           f"best of {args.repeats}")
-    ref = None
-    for name, data, make in rows:
-        t = best_of(make, data, args.repeats)
-        ref = ref or t
+    # repeats interleaved, so that a slow phase of a shared machine is spread
+    # over every model instead of hitting whichever runs during it
+    best = interleaved_best({name: fit_fn(make, data) for name, data, make in rows},
+                            args.repeats)
+    ref = best[rows[0][0]]
+    for name, t in best.items():
         print(f"  {name:40s} {t:7.2f} s   {t / ref:5.2f}x BernoulliRBM (CD-1)")
 
     print("\nReplicatedSoftmaxRBM memory (1 epoch + transform), vocabulary 50,000, "

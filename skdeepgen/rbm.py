@@ -838,20 +838,25 @@ n_iter_no_change, tol, verbose, random_state
         D = vis.lengths.astype(dtype)[:, None]
         buf = self._get_buffers(n, dtype)
         pre_h, pre_v, h_state = buf["pre_h"], buf["pre_v"], buf["h_state"]
-        v_neg, H = buf["V"][:n], buf["H"]
+        V, H = buf["V"], buf["H"]
         acc_b = buf["acc_b"]
         e2, e1 = empty2(dtype), empty1(dtype)
         acc_b[:] = 0
         zeros_h = np.zeros(W.shape[0], dtype)
 
-        # a dense enough minibatch goes to BLAS (one minibatch is dense at a
-        # time, as the negative phase already is); sparse corpora stay sparse
+        # A dense enough minibatch goes to BLAS, stacked as [x; v_neg] with
+        # hidden rows [h_pos; -h_neg] so that the statistics are one product
+        # (one minibatch is dense at a time, as the negative phase already
+        # is); sparse corpora keep sparse-dense products.
         dense = sp.issparse(X) and X.nnz > self._dense_fraction * n * X.shape[1]
-        Xd = X.toarray() if dense else X
         if dense:
+            V[:n] = X.toarray()
+            Xd, v_neg = V[:n], V[n:]
             np.dot(Xd, W.T, out=pre_h)
         else:
+            v_neg = V[:n]
             pre_h[:] = safe_sparse_dot(X, W.T, dense_output=True)
+        neg_scale = -1.0 if dense else 1.0
         pre_h += D * c
         hid.mean_sample(pre_h, zeros_h, H[:n], 1.0, h_state, seed, e1, e1)
         k = self.n_gibbs_steps
@@ -862,17 +867,19 @@ n_iter_no_change, tol, verbose, random_state
                             e1, acc_b if last else e1)
             np.dot(v_neg, W.T, out=pre_h)
             pre_h += D * c
-            hid.mean_sample(pre_h, zeros_h, H[n:] if last else e2, 1.0, h_state,
-                            seed + 2 * step + 2, e1, e1)
-        h_pos, h_neg = H[:n], H[n:]
-        # <v h>_data (sparse: cost ~ nnz * n_components) - <v h>_model
+            hid.mean_sample(pre_h, zeros_h, H[n:] if last else e2, neg_scale,
+                            h_state, seed + 2 * step + 2, e1, e1)
+        # <v h>_data - <v h>_model (sparse positive phase: ~ nnz * n_components)
         if dense:
-            G = h_pos.T @ Xd
+            G = np.dot(H.T, V, out=buf["G"])
+            grad_c = (D * (H[:n] + H[n:])).sum(axis=0)
+            grad_b = Xd.sum(axis=0) - acc_b
         else:
+            h_pos, h_neg = H[:n], H[n:]
             G = np.asarray(safe_sparse_dot(X.T, h_pos, dense_output=True).T, dtype=dtype)
-        G -= h_neg.T @ v_neg
-        grad_c = (D * (h_pos - h_neg)).sum(axis=0)
-        grad_b = np.asarray(X.sum(axis=0), dtype=dtype).ravel() - acc_b
+            G -= h_neg.T @ v_neg
+            grad_c = (D * (h_pos - h_neg)).sum(axis=0)
+            grad_b = np.asarray(X.sum(axis=0), dtype=dtype).ravel() - acc_b
         opt = self._optimizer
         scale = -1.0 / n
         opt.step("components_", W, np.ascontiguousarray(G), grad_scale=scale)
