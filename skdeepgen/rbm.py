@@ -1110,7 +1110,10 @@ n_iter_no_change, tol, verbose, random_state
         -------
         P : ndarray of shape (n_samples, n_features, n_categories)
         """
-        V = self._check_X_transform(X)
+        return self._category_probs(self._check_X_transform(X))
+
+    def _category_probs(self, V):
+        """``predict_proba`` for one-hot encoded rows ``V``."""
         W, b, c = self._params_as(V.dtype)
         P = self._mean_visibles(self._mean_hiddens(V, W, c), W, b)
         return P.reshape(V.shape[0], -1, len(self.categories_))
@@ -1157,17 +1160,19 @@ n_iter_no_change, tol, verbose, random_state
         """
         X = self._validate(X, reset=False)
         V = self._encode(X)
-        out = super().score_samples(X)  # exact free energy where complete
+        log_z = np.broadcast_to(self._log_z_for(V), (V.shape[0],))
+        out = -np.array(log_z, dtype=np.float64)
         missing = np.isnan(X)
-        rows = np.flatnonzero(missing.any(axis=1))
+        incomplete = missing.any(axis=1)
+        if not incomplete.all():  # complete rows: exact free energy
+            out[~incomplete] -= self._free_energy(V[~incomplete])
+        rows = np.flatnonzero(incomplete)
         if rows.size:
-            log_z = self._log_z_for(V)
-            log_z = np.broadcast_to(log_z, (V.shape[0],))
             salt = self.random_state if isinstance(self.random_state, Integral) else 0
             rng = np.random.RandomState(salt % (2 ** 32))
-            P = self.predict_proba(X).astype(np.float64)
-            for r in rows:
-                out[r] = self._log_marginal(V[r], P[r], missing[r], rng) - log_z[r]
+            P = self._category_probs(V[rows]).astype(np.float64)
+            for r, p in zip(rows, P):
+                out[r] += self._log_marginal(V[r], p, missing[r], rng)
         return out
 
     def _log_marginal(self, v, P, missing, rng):
