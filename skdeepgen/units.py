@@ -67,7 +67,9 @@ class Units:
         raise NotImplementedError
 
     def bias_energy(self, x, bias):
-        raise NotImplementedError
+        """The layer's own energy term per row; linear, ``-x . bias``, unless a
+        unit type says otherwise (Gaussian units add a quadratic term)."""
+        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
 
     def states(self, n_units, dtype=np.float64):
         raise ValueError(f"{self.name} units cannot be enumerated")
@@ -113,9 +115,6 @@ class BernoulliUnits(Units):
 
     def log_partition(self, pre, bias):
         return _softplus_rowsum(np.ascontiguousarray(pre), bias)
-
-    def bias_energy(self, x, bias):
-        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
 
     def states(self, n_units, dtype=np.float64):
         if n_units > 20:
@@ -224,9 +223,6 @@ class NReLUUnits(Units):
     def log_partition(self, pre, bias):
         return _stepped_softplus_rowsum(np.ascontiguousarray(pre), bias)
 
-    def bias_energy(self, x, bias):
-        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
-
 
 class SoftmaxUnits(Units):
     """Categorical units: groups of ``n_categories`` one-hot columns.
@@ -279,9 +275,6 @@ class SoftmaxUnits(Units):
         if self.mask is not None:
             lz = np.where(self._mask(x.shape[0]), lz, 0.0)
         return lz.sum(axis=1)
-
-    def bias_energy(self, x, bias):
-        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
 
     def states(self, n_units, dtype=np.float64):
         K = self.n_categories
@@ -350,9 +343,6 @@ class ReplicatedSoftmaxUnits(Units):
         from scipy.special import logsumexp
         x = np.asarray(pre, dtype=np.float64) + np.asarray(bias, dtype=np.float64)
         return self._lengths(x.shape[0]) * logsumexp(x, axis=1)
-
-    def bias_energy(self, x, bias):
-        return -(np.asarray(x @ bias, dtype=np.float64)).ravel()
 
     def base_rate_bias(self, X):
         counts = np.asarray(X.sum(axis=0), dtype=np.float64).ravel() + 1.0
