@@ -87,6 +87,24 @@ def _cho_solve(L, m, z):
 
 
 @inline
+def _compact_active(a, active, n_active, n_valid):
+    """Drop the coordinates that reached zero from the active list, in order.
+
+    Returns the new count and how many leading rows of the Cholesky factor
+    still belong to the active block (``n_valid``, lowered to the first
+    removal: the rows before it are unchanged).
+    """
+    k = 0
+    for t in range(n_active):
+        if a[active[t]] != 0.0:
+            active[k] = active[t]
+            k += 1
+        elif t < n_valid:
+            n_valid = t
+    return k, n_valid
+
+
+@inline
 def _null_step(G, a, active, n_active, L, z):
     """Swap step when the newest active atom lies in the span of the others.
 
@@ -119,12 +137,7 @@ def _null_step(G, a, active, n_active, L, z):
         a[active[t]] -= step * sigma * z[t]
     a[jn] = step * sigma
     a[active[drop]] = 0.0
-    k = 0
-    for t in range(n_active):
-        if a[active[t]] != 0.0:
-            active[k] = active[t]
-            k += 1
-    return k
+    return _compact_active(a, active, n_active, 0)[0]
 
 
 @inline
@@ -238,16 +251,8 @@ def _solve_lasso_rows(G, C, alpha, A, max_iter, tol, positive, lo, hi):
                     if drop < 0:
                         break
                     a[active[drop]] = 0.0
-                    # keep the active list as the non-zero coordinates (in
-                    # order: the factor's rows before the first removal stay)
-                    m = 0
-                    for t in range(n_active):
-                        if a[active[t]] != 0.0:
-                            active[m] = active[t]
-                            m += 1
-                        elif t < n_valid:
-                            n_valid = t
-                    n_active = m
+                    n_active, n_valid = _compact_active(a, active, n_active,
+                                                        n_valid)
                 if not ok:
                     break
                 # ---- r = c - G a, then the largest KKT violation
