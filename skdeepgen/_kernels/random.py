@@ -73,6 +73,16 @@ _C = tuple((-1) ** k * (2 * math.pi) ** (2 * k) / math.factorial(2 * k)
 
 
 @inline
+def _horner(coeffs, z):
+    """``sum_k coeffs[k] * z**k`` by Horner's rule (a tuple of floats)."""
+    n = len(coeffs)
+    p = coeffs[n - 1]
+    for k in range(n - 2, -1, -1):
+        p = coeffs[k] + z * p
+    return p
+
+
+@inline
 def _log_positive(x):
     """Natural log of a positive, finite, normal float64 (relative error ~1e-16).
 
@@ -87,18 +97,7 @@ def _log_positive(x):
     e = e + 1.0 if big else e
     s = (m - 1.0) / (m + 1.0)  # |s| <= 0.1716
     z = s * s
-    p = _L[11]
-    p = _L[10] + z * p
-    p = _L[9] + z * p
-    p = _L[8] + z * p
-    p = _L[7] + z * p
-    p = _L[6] + z * p
-    p = _L[5] + z * p
-    p = _L[4] + z * p
-    p = _L[3] + z * p
-    p = _L[2] + z * p
-    p = _L[1] + z * p
-    p = _L[0] + z * p
+    p = _horner(_L, z)
     return e * _LN2 + s * p
 
 
@@ -109,18 +108,7 @@ def _cos_2pi(u):
     flip = t > 0.25  # cos(2 pi t) = -cos(2 pi (1/2 - t))
     a = 0.5 - t if flip else t
     z = a * a
-    p = _C[11]
-    p = _C[10] + z * p
-    p = _C[9] + z * p
-    p = _C[8] + z * p
-    p = _C[7] + z * p
-    p = _C[6] + z * p
-    p = _C[5] + z * p
-    p = _C[4] + z * p
-    p = _C[3] + z * p
-    p = _C[2] + z * p
-    p = _C[1] + z * p
-    p = _C[0] + z * p
+    p = _horner(_C, z)
     return -p if flip else p
 
 

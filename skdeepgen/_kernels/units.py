@@ -10,12 +10,11 @@ import math
 import numpy as np
 
 from ._config import jit, inline
-from .random import _log_positive, _normal64, _stream_base, _uniform64
+from .random import _horner, _log_positive, _normal64, _stream_base, _uniform64
 
 
 # Taylor coefficients 1/k! for exp on [-0.625, 0.625]
-_E0, _E1, _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12, _E13 = [
-    1.0 / math.factorial(k) for k in range(14)]
+_E = tuple(1.0 / math.factorial(k) for k in range(14))
 
 
 @inline
@@ -28,9 +27,7 @@ def _exp_clamped(x):
     for the sigmoid kernels); callers clamp x to [-40, 40].
     """
     y = x * 0.015625
-    e = _E0 + y * (_E1 + y * (_E2 + y * (_E3 + y * (_E4 + y * (_E5 + y * (
-        _E6 + y * (_E7 + y * (_E8 + y * (_E9 + y * (_E10 + y * (
-            _E11 + y * (_E12 + y * _E13))))))))))))
+    e = _horner(_E, y)
     e = e * e
     e = e * e
     e = e * e
