@@ -13,29 +13,12 @@ import pickle
 import time
 from pathlib import Path
 
-import numpy as np
-
 from skdeepgen import BernoulliRBM, DBNClassifier
 from skdeepgen.datasets import load_mnist
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "shared" / "data" / "mnist"
 OUT = HERE / "output"
-
-
-def save_tiles(images, path, title, shape=(28, 28), cols=10):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    rows = int(np.ceil(len(images) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols, rows + 0.4))
-    for ax, img in zip(np.ravel(axes), images):
-        ax.imshow(img.reshape(shape), cmap="gray_r", vmin=0, vmax=1)
-    for ax in np.ravel(axes):
-        ax.axis("off")
-    fig.suptitle(title)
-    fig.savefig(path, dpi=80, bbox_inches="tight")
-    plt.close(fig)
 
 
 def main():

@@ -12,14 +12,24 @@ import argparse
 import time
 from pathlib import Path
 
-
-from dbn_mnist import save_tiles  # noqa: E402  (examples/ is on sys.path)
 from skdeepgen import DBN, BernoulliRBM
 from skdeepgen.datasets import load_mnist
+from skdeepgen.plotting import plot_tiles
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "shared" / "data" / "mnist"
 OUT = HERE / "output"
+
+
+def save_tiles(images, path, title):
+    """Digits (values in [0, 1]) ten to a row, dark on light."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ax = plot_tiles(images, (28, 28), n_cols=10, scale=None, cmap="gray_r",
+                    title=title)
+    ax.figure.savefig(path, dpi=80, bbox_inches="tight")
+    plt.close(ax.figure)
 
 
 def main():
