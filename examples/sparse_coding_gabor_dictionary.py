@@ -22,6 +22,7 @@ from sklearn.datasets import load_sample_images
 from sklearn.feature_extraction.image import extract_patches_2d
 
 from skdeepgen import SparseCoder
+from skdeepgen.plotting import plot_tiles
 
 OUT = Path(__file__).resolve().parent / "output"
 
@@ -56,22 +57,6 @@ def orientation_selectivity(atoms, size, n_bins=6):
     energy = np.stack([(F * ((bins == b) & nonzero)).sum(axis=(1, 2))
                        for b in range(n_bins)], axis=1)
     return energy.max(axis=1) / np.maximum(energy.sum(axis=1), 1e-12)
-
-
-def tile(atoms, size, ax, title):
-    k = len(atoms)
-    cols = int(np.ceil(np.sqrt(k)))
-    rows = int(np.ceil(k / cols))
-    canvas = np.ones((rows * (size + 1) + 1, cols * (size + 1) + 1))
-    for i, a in enumerate(atoms):
-        a = a.reshape(size, size)
-        a = (a - a.min()) / max(a.max() - a.min(), 1e-12)
-        r, c = divmod(i, cols)
-        canvas[1 + r * (size + 1):1 + r * (size + 1) + size,
-               1 + c * (size + 1):1 + c * (size + 1) + size] = a
-    ax.imshow(canvas, cmap="gray", interpolation="nearest")
-    ax.set_title(title)
-    ax.axis("off")
 
 
 def main(argv=None):
@@ -118,8 +103,10 @@ def main(argv=None):
         return
     OUT.mkdir(exist_ok=True)
     fig, axes = plt.subplots(1, 2, figsize=(12, 6.3))
-    tile(D0 @ dezca, size, axes[0], "initial atoms (random patches)")
-    tile(sc.components_ @ dezca, size, axes[1], "learned atoms (SparseCoder)")
+    plot_tiles(D0 @ dezca, (size, size), ax=axes[0],
+               title="initial atoms (random patches)")
+    plot_tiles(sc.components_ @ dezca, (size, size), ax=axes[1],
+               title="learned atoms (SparseCoder)")
     fig.tight_layout()
     path = OUT / "sparse_coding_gabor_dictionary.png"
     fig.savefig(path, dpi=90)
