@@ -59,6 +59,51 @@ def _activation_of(units, where):
     return act
 
 
+def _counts_input(rbms):
+    """Whether the bottom RBM models word counts (replicated softmax visibles)."""
+    return bool(rbms) and getattr(rbms[0].visible_units, "name", None) == \
+        "replicated_softmax"
+
+
+def _unroll_encoder(rbms, dtype, top_activation=None):
+    """Feed-forward layers ``(coefs, intercepts, activations)`` from fitted RBMs.
+
+    Layer ``i`` computes the mean hidden activity of RBM ``i`` given the
+    layer below.  A replicated-softmax bottom RBM multiplies its hidden
+    biases by the document length; the network then takes the length as an
+    extra last input column (see ``_FineTuned._net_input``) whose weights are
+    those biases, so the bias scaling stays exact and trainable.
+    """
+    coefs, intercepts, acts = [], [], []
+    for i, est in enumerate(rbms):
+        W, c = est.components_.T, est.intercept_hidden_
+        if i == 0 and _counts_input(rbms):
+            W, c = np.vstack([W, c[None, :]]), np.zeros_like(c)
+        coefs.append(np.ascontiguousarray(W, dtype=dtype))
+        intercepts.append(np.array(c, dtype=dtype))
+        acts.append(_activation_of(est.hidden_units, f"layer {i} hidden units"))
+    if top_activation is not None:
+        acts[-1] = top_activation
+    return coefs, intercepts, acts
+
+
+def _with_lengths(X):
+    """``X`` with its row sums (document lengths) appended as a last column."""
+    lengths = np.asarray(X.sum(axis=1), dtype=X.dtype).reshape(-1, 1)
+    if sp.issparse(X):
+        return sp.hstack([X, sp.csr_matrix(lengths)], format="csr")
+    return np.hstack([X, lengths])
+
+
+def _word_proportions(X):
+    """Dense rows of ``X`` divided by their sums (empty rows stay zero)."""
+    lengths = np.asarray(X.sum(axis=1), dtype=np.float64).reshape(-1, 1)
+    scale = (1.0 / np.maximum(lengths, 1.0)).astype(X.dtype)
+    if sp.issparse(X):
+        return np.asarray(X.multiply(scale).todense(), dtype=X.dtype)
+    return X * scale
+
+
 def _check_sizes(sizes, name="hidden_layer_sizes"):
     sizes = list(np.atleast_1d(np.asarray(sizes)).ravel()) if not np.isscalar(
         sizes) else [sizes]
@@ -378,6 +423,11 @@ class _FineTuned(BaseEstimator):
             return X.astype(dt) if X.dtype != dt else X
         return np.ascontiguousarray(X, dtype=dt)
 
+    def _net_input(self, X):
+        """Validated ``X`` as the network's input (lengths appended for counts)."""
+        X = self._as_net_dtype(X)
+        return _with_lengths(X) if getattr(self, "_counts_input", False) else X
+
 
 class DBNClassifier(ClassifierMixin, _FineTuned):
     """DBN pretraining + softmax output, fine-tuned with backpropagation.
@@ -499,8 +549,10 @@ class DBNClassifier(ClassifierMixin, _FineTuned):
                                           rng, stratify=strat)
             X, X_val, Y, Y_val = X[train], X[val], Y[train], Y[val]
         self.dbn_ = self._pretrain(X, sizes, rng)
+        self._counts_input = self.dbn_ is not None and _counts_input(self.dbn_.rbms_)
         self.network_ = self._build_network(X.shape[1], sizes, X.dtype, rng)
-        self._finetune(self.network_, X, Y, X_val, Y_val, rng,
+        X_val = None if X_val is None else self._net_input(X_val)
+        self._finetune(self.network_, self._net_input(X), Y, X_val, Y_val, rng,
                        score=self._error, monitor="error")
         return self
 
@@ -511,11 +563,7 @@ class DBNClassifier(ClassifierMixin, _FineTuned):
             return DenseNetwork.initialize([n_features] + sizes + [n_classes], acts,
                                            loss="softmax_cross_entropy", rng=rng,
                                            dtype=dtype)
-        coefs, intercepts, acts = [], [], []
-        for i, est in enumerate(self.dbn_.rbms_):
-            coefs.append(np.ascontiguousarray(est.components_.T, dtype=dtype))
-            intercepts.append(est.intercept_hidden_.astype(dtype, copy=True))
-            acts.append(_activation_of(est.hidden_units, f"layer {i} hidden units"))
+        coefs, intercepts, acts = _unroll_encoder(self.dbn_.rbms_, dtype)
         coefs.append((0.01 * rng.standard_normal((sizes[-1], n_classes))).astype(dtype))
         intercepts.append(np.zeros(n_classes, dtype))
         acts.append("softmax")
@@ -538,7 +586,7 @@ class DBNClassifier(ClassifierMixin, _FineTuned):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr",
                           dtype=[np.float64, np.float32])
-        return self.network_.predict(self._as_net_dtype(X))
+        return self.network_.predict(self._net_input(X))
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``."""
@@ -686,19 +734,25 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         if self.early_stopping:
             train, val = split_validation(X.shape[0], self.validation_fraction, rng)
             X, X_val = X[train], X[val]
-        Xd = _as_dense(X)  # the reconstruction targets are the dense inputs
-        Xv = None if X_val is None else _as_dense(X_val)
-        in_unit_range = Xd.size == 0 or (Xd.min() >= 0 and Xd.max() <= 1)
+        data = X.data if sp.issparse(X) else X
+        in_unit_range = data.size == 0 or (data.min() >= 0 and data.max() <= 1)
         self.dbn_ = self._pretrain(X, sizes, rng)
+        self._counts_input = self.dbn_ is not None and _counts_input(self.dbn_.rbms_)
         self.network_ = self._build_network(X.shape[1], sizes, X.dtype, rng,
                                             in_unit_range)
         self.n_encoder_layers_ = len(sizes)
         if self.network_.loss == "sigmoid_cross_entropy" and not in_unit_range:
             raise ValueError(
                 "the cross-entropy reconstruction loss needs X in [0, 1], but X "
-                f"ranges over [{Xd.min():g}, {Xd.max():g}]; scale X (e.g. "
+                f"ranges over [{data.min():g}, {data.max():g}]; scale X (e.g. "
                 "MinMaxScaler) or use loss='squared_error'")
-        self._finetune(self.network_, Xd, Xd, Xv, Xv, rng)
+        if self._counts_input:
+            # word counts in (lengths appended), word distributions out
+            inputs = [None if A is None else self._net_input(A) for A in (X, X_val)]
+            targets = [None if A is None else _word_proportions(A) for A in (X, X_val)]
+        else:  # the reconstruction targets are the dense inputs
+            inputs = targets = [None if A is None else _as_dense(A) for A in (X, X_val)]
+        self._finetune(self.network_, inputs[0], targets[0], inputs[1], targets[1], rng)
         return self
 
     def _build_network(self, n_features, sizes, dtype, rng, in_unit_range=True):
@@ -716,27 +770,29 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
                                           loss=self._loss_name(out_act, in_unit_range))
         else:
             rbms = self.dbn_.rbms_
-            coefs, intercepts, acts = [], [], []
-            for i, est in enumerate(rbms):
-                coefs.append(np.ascontiguousarray(est.components_.T, dtype=dtype))
-                intercepts.append(est.intercept_hidden_.astype(dtype, copy=True))
-                acts.append(code_act if i == L - 1 else _activation_of(
-                    est.hidden_units, f"layer {i} hidden units"))
+            coefs, intercepts, acts = _unroll_encoder(rbms, dtype, code_act)
             for i in range(L - 1, -1, -1):
                 est = rbms[i]
                 coefs.append(np.ascontiguousarray(est.components_, dtype=dtype))
                 intercepts.append(est.intercept_visible_.astype(dtype, copy=True))
-                acts.append(_activation_of(est.visible_units,
+                acts.append("softmax" if i == 0 and self._counts_input else
+                            _activation_of(est.visible_units,
                                            f"layer {i} visible units"))
             out_act = acts[-1]
-            if self.loss == "squared_error" and out_act == "logistic":
-                pass  # squared error through the logistic outputs
+            if out_act == "softmax":
+                if self.loss == "squared_error":
+                    raise ValueError(
+                        "a replicated-softmax bottom RBM reconstructs word "
+                        "distributions with a softmax and the multinomial "
+                        "cross-entropy; use loss='auto' or 'cross_entropy'")
+                loss = "softmax_cross_entropy"
             elif self.loss == "cross_entropy" and out_act != "logistic":
                 raise ValueError(
                     "loss='cross_entropy' needs Bernoulli visible units in the "
                     f"bottom RBM (logistic outputs); its units are {out_act}")
-            net = DenseNetwork(coefs, intercepts, acts,
-                               loss=self._loss_name(out_act, in_unit_range))
+            else:  # squared error through logistic outputs is allowed
+                loss = self._loss_name(out_act, in_unit_range)
+            net = DenseNetwork(coefs, intercepts, acts, loss=loss)
         if self.code == "binary":
             net.noise_std[L - 1] = float(self.code_noise_std)
         return net
@@ -766,7 +822,7 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         """
         X = self._check_transform(X)
         dtype = X.dtype
-        C = self.network_.predict(self._as_net_dtype(X),
+        C = self.network_.predict(self._net_input(X),
                                   layer=self.n_encoder_layers_ - 1)
         if self.code == "binary":
             C = (C > 0.5).astype(dtype)
@@ -782,6 +838,8 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         Returns
         -------
         X_rec : ndarray of shape (n_samples, n_features_in_)
+            With a replicated-softmax bottom RBM: word probabilities (each
+            row sums to one; times a document's length, its expected counts).
         """
         check_is_fitted(self)
         C = check_array(X, dtype=[np.float64, np.float32], input_name="X")
@@ -796,11 +854,15 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         """Squared reconstruction error per sample (through the codes).
 
         With binary codes the reconstruction goes through the thresholded
-        codes, as at retrieval time.
+        codes, as at retrieval time.  For word counts (replicated-softmax
+        bottom RBM) the reconstruction is the expected count vector, the word
+        probabilities times the document's length.
         """
         X = self._check_transform(X)
-        R = self.inverse_transform(self.transform(X))
+        R = self.inverse_transform(self.transform(X)).astype(np.float64)
         Xd = np.asarray(_as_dense(X), dtype=np.float64)
+        if getattr(self, "_counts_input", False):
+            R *= Xd.sum(axis=1, keepdims=True)
         return np.sum((Xd - R) ** 2, axis=1)
 
     def score(self, X, y=None):

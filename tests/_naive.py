@@ -138,9 +138,9 @@ def backprop_activation(D, A, kind):
 
 
 def softmax_cross_entropy(Z, b, Y):
-    """Reference: (P, P - Y, summed loss)."""
+    """Reference: (P, P * sum(Y) - Y, summed loss -sum Y log P)."""
     P = activate(Z.astype(np.float64) + b, 4)
-    return P, P - Y, float(-(Y * np.log(P)).sum())
+    return P, P * Y.sum(axis=1, keepdims=True) - Y, float(-(Y * np.log(P)).sum())
 
 
 def sigmoid_cross_entropy(Z, b, Y):

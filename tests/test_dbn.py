@@ -260,3 +260,76 @@ def test_dbn_sample_from_data_and_mean_down_pass(digits_split, fitted_dbn):
     np.testing.assert_allclose(S, ref, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="down_pass"):
         dbn.sample(2, down_pass="bogus")
+
+
+# ------------------------------------------------- word counts (RSM bottom)
+@pytest.fixture(scope="session")
+def topic_counts():
+    """Documents from 3 topics (each with its own 10 frequent words of 30)."""
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 3, 240)
+    rates = np.full((3, 30), 0.1)
+    for k in range(3):
+        rates[k, 10 * k:10 * k + 10] = 1.5
+    lengths = rng.randint(5, 60, 240)[:, None] / rates[y].sum(1, keepdims=True)
+    X = rng.poisson(rates[y] * lengths).astype(np.float32)
+    X[7] = 0  # an empty document
+    return sp.csr_matrix(X), y
+
+
+def test_count_autoencoder_unrolls_replicated_softmax_exactly(topic_counts):
+    from skdeepgen import ReplicatedSoftmaxRBM
+    X, _ = topic_counts
+    rbms = [ReplicatedSoftmaxRBM(n_iter=5, learning_rate=0.01), BernoulliRBM(n_iter=5)]
+    ae = DeepAutoencoder((8,), n_components=4, rbm=rbms, max_iter=0,
+                         random_state=0).fit(X)
+    net = ae.network_
+    # counts plus a length column in, a word distribution out
+    assert net.layer_sizes == [31, 8, 4, 8, 30]
+    assert net.activations[-1] == "softmax" and net.loss == "softmax_cross_entropy"
+    # the first layer is the RSM's p(h | v) with length-scaled hidden biases
+    H = net.predict(ae._net_input(X), layer=0)
+    np.testing.assert_allclose(H, ae.dbn_.rbms_[0].transform(X), rtol=1e-5, atol=1e-6)
+    # the decoder's last layer is the RSM's word distribution given h
+    rsm = ae.dbn_.rbms_[0]
+    P = net.forward(H, start=3)
+    W, b = rsm.components_.astype(np.float64), rsm.intercept_visible_
+    ref = activate(H.astype(np.float64) @ W + b, 4)
+    np.testing.assert_allclose(P, ref, rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="cross-entropy"):
+        DeepAutoencoder((8,), n_components=4, rbm=rbms, loss="squared_error",
+                        max_iter=1, random_state=0).fit(X)
+
+
+def test_count_autoencoder_finetunes_binary_codes(topic_counts):
+    from skdeepgen import ReplicatedSoftmaxRBM
+    X, y = topic_counts
+    rbms = [ReplicatedSoftmaxRBM(n_iter=30, learning_rate=0.01),
+            BernoulliRBM(n_iter=10, batch_size=20)]
+    ae = DeepAutoencoder((16,), n_components=6, code="binary", rbm=rbms,
+                         max_iter=30, batch_size=20, learning_rate=3e-3,
+                         random_state=0).fit(X)
+    loss = ae.history_["loss"]
+    assert loss[-1] < 0.9 * loss[0]
+    R = ae.inverse_transform(ae.transform(X))
+    np.testing.assert_allclose(R.sum(1), 1.0, rtol=1e-5)
+    assert np.all(np.isfinite(ae.reconstruction_error(X)))
+    # same-topic neighbours by Hamming distance (chance 1/3)
+    nonempty = np.asarray(X.sum(1)).ravel() > 0
+    C = ae.transform(X[nonempty])
+    _, idx = hamming_neighbors(C, C, n_neighbors=6)
+    precision = np.mean(y[nonempty][idx[:, 1:]] == y[nonempty][:, None])
+    assert precision > 0.9
+    # the same model from dense input
+    dense = clone(ae).fit(X.toarray())
+    np.testing.assert_array_equal(dense.transform(X), ae.transform(X))
+
+
+def test_classifier_on_word_counts(topic_counts):
+    from skdeepgen import ReplicatedSoftmaxRBM
+    X, y = topic_counts
+    clf = DBNClassifier((16,), rbm=ReplicatedSoftmaxRBM(n_iter=10, learning_rate=0.01),
+                        max_iter=30, batch_size=20, learning_rate=0.1,
+                        random_state=0).fit(X, y)
+    assert clf.network_.layer_sizes == [31, 16, 3]
+    assert clf.score(X, y) > 0.9

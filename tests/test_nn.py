@@ -68,8 +68,11 @@ def test_output_loss_kernels_match_reference(dtype):
     b = rng.standard_normal(4).astype(dtype)
     Yc = np.eye(4, dtype=dtype)[rng.randint(0, 4, 6)]
     Yr = rng.uniform(size=(6, 4)).astype(dtype)
+    Yn = rng.poisson(1.5, size=(6, 4)).astype(dtype)  # word counts...
+    Yn[2] = 0  # ...and an empty document (zero gradient)
     tol = 10 * TOL[dtype]
     for kernel, ref, Y in [(_softmax_cross_entropy, _naive.softmax_cross_entropy, Yc),
+                           (_softmax_cross_entropy, _naive.softmax_cross_entropy, Yn),
                            (_sigmoid_cross_entropy, _naive.sigmoid_cross_entropy, Yr)]:
         out, D, acc = Z.copy(), np.empty_like(Z), np.zeros(4, dtype)
         loss = kernel(out, b, Y, D, acc)
@@ -97,6 +100,7 @@ def test_sigmoid_cross_entropy_saturated_logits_are_finite():
 # ------------------------------------------------------ finite differences
 CASES = [
     ("softmax_cross_entropy", ["tanh", "logistic", "softmax"]),
+    ("softmax_counts", ["logistic", "logistic", "softmax"]),
     ("sigmoid_cross_entropy", ["relu", "identity", "logistic"]),
     ("squared_error", ["logistic", "tanh", "identity"]),
     ("squared_error", ["identity", "relu", "logistic"]),
@@ -106,17 +110,22 @@ CASES = [
 def _targets(loss, rng, n, m):
     if loss == "softmax_cross_entropy":
         return np.eye(m)[rng.randint(0, m, n)]
+    if loss == "softmax_counts":  # multinomial reconstruction of counts
+        Y = rng.poisson(2.0, size=(n, m)).astype(float)
+        Y[0] = 0
+        return Y
     return rng.uniform(size=(n, m))
 
 
 @pytest.mark.parametrize("loss,acts", CASES)
 def test_gradients_match_finite_differences(loss, acts):
     rng = np.random.RandomState(1)
+    Y = _targets(loss, rng, 7, 6)
+    loss = loss.replace("softmax_counts", "softmax_cross_entropy")
     net = DenseNetwork.initialize([5, 4, 3, 6], acts, loss=loss, rng=rng)
     for b in net.intercepts:
         b[:] = 0.3 * rng.standard_normal(b.shape)
     X = rng.standard_normal((7, 5))
-    Y = _targets(loss, rng, 7, 6)
     value, grads, dX = net.loss_gradient(X, Y, input_grad=True)
     assert value == pytest.approx(net.compute_loss(X, Y), rel=1e-12)
     eps = 1e-6

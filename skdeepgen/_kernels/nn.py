@@ -94,13 +94,18 @@ def _backprop_activation(D, A, kind, acc):
 def _softmax_cross_entropy(Z, b, Y, D, acc):
     """Softmax output fused with cross-entropy.
 
-    ``Z`` holds ``X @ W`` on entry and the probabilities on exit; ``D = P - Y``
-    (gradient w.r.t. the pre-activation), ``acc += D.sum(0)``.  Returns the
-    summed loss ``-sum Y log softmax(Z + b)`` in float64.
+    ``Z`` holds ``X @ W`` on entry and the probabilities on exit; ``D = P *
+    sum(Y_i) - Y`` (gradient w.r.t. the pre-activation: ``P - Y`` for one-hot
+    or distribution targets, zero for an all-zero target row),
+    ``acc += D.sum(0)``.  Returns the summed loss ``-sum Y log softmax(Z + b)``
+    in float64.
     """
     n, m = Z.shape
     loss = 0.0
     for i in range(n):
+        y_sum = 0.0
+        for j in range(m):
+            y_sum += np.float64(Y[i, j])
         mx = -np.inf
         for j in range(m):
             z = np.float64(Z[i, j]) + b[j]
@@ -116,7 +121,7 @@ def _softmax_cross_entropy(Z, b, Y, D, acc):
             y = Y[i, j]
             loss += y * (lse - z)
             Z[i, j] = p
-            d = p - y
+            d = p * y_sum - y
             D[i, j] = d
             acc[j] += d
     return loss
