@@ -95,13 +95,18 @@ def _with_lengths(X):
     return np.hstack([X, lengths])
 
 
-def _word_proportions(X):
-    """Dense rows of ``X`` divided by their sums (empty rows stay zero)."""
-    lengths = np.asarray(X.sum(axis=1), dtype=np.float64).reshape(-1, 1)
-    scale = (1.0 / np.maximum(lengths, 1.0)).astype(X.dtype)
-    if sp.issparse(X):
-        return np.asarray(X.multiply(scale).todense(), dtype=X.dtype)
-    return X * scale
+def _word_proportions(X, weights=None):
+    """Dense rows of ``X`` (times ``weights``) divided by their sums.
+
+    Rows that sum to zero stay zero (no reconstruction target).
+    """
+    dtype = X.dtype
+    X = sp.csr_matrix(X, dtype=np.float64)
+    if weights is not None:
+        X = X @ sp.diags(weights)
+    totals = np.asarray(X.sum(axis=1)).reshape(-1, 1)
+    scale = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+    return np.asarray(X.multiply(scale).todense(), dtype=dtype)
 
 
 def _check_sizes(sizes, name="hidden_layer_sizes"):
@@ -638,7 +643,19 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         logistic outputs; squared error with linear outputs.  ``"auto"``
         picks cross-entropy when X lies in [0, 1] and the bottom RBM has
         Bernoulli visible units (or there is no pretraining), squared error
-        otherwise.
+        otherwise.  With a :class:`ReplicatedSoftmaxRBM` at the bottom, X is
+        word counts: the encoder is the unrolled RSM (document lengths enter
+        as an extra input carrying its length-scaled hidden biases) and the
+        decoder ends in a softmax over words trained with the multinomial
+        cross-entropy against each document's word distribution
+        (Salakhutdinov & Hinton 2009).
+    word_weights : None, "idf" or array of shape (n_features,), default=None
+        Word-count input only: the reconstruction target of a document is
+        its counts times these weights, normalised to sum to one.  None:
+        the plain word distribution; ``"idf"``: scikit-learn's smoothed
+        inverse document frequency of the training data, so that the code
+        must describe the rare, topical words rather than the common ones
+        (this helps retrieval, see ``examples/semantic_hashing_20newsgroups.py``).
     solver : {"sgd", "adam"}, default="adam"
     learning_rate : float, default=1e-3
     learning_rate_schedule : str, default="constant"
@@ -663,6 +680,8 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
     network_ : skdeepgen.nn.DenseNetwork
         Encoder layers ``0 .. n_encoder_layers_ - 1``, then the decoder.
     n_encoder_layers_ : int
+    word_weights_ : ndarray of shape (n_features,) or None
+        The weights of the word-count reconstruction targets.
     n_iter_ : int
     history_ : dict of lists
 
@@ -683,11 +702,12 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         "code": [StrOptions({"linear", "binary"})],
         "code_noise_std": [Interval(Real, 0, None, closed="left")],
         "loss": [StrOptions({"auto", "cross_entropy", "squared_error"})],
+        "word_weights": [None, StrOptions({"idf"}), "array-like"],
     }
 
     def __init__(self, hidden_layer_sizes=(1000, 500, 250), n_components=30, *,
                  code="linear", code_noise_std=4.0, rbm=None, pretrain=True,
-                 loss="auto", solver="adam", learning_rate=1e-3,
+                 loss="auto", word_weights=None, solver="adam", learning_rate=1e-3,
                  learning_rate_schedule="constant", momentum=0.9,
                  weight_decay=0.0, batch_size=100, max_iter=20,
                  early_stopping=False, validation_fraction=0.1,
@@ -699,6 +719,7 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         self.rbm = rbm
         self.pretrain = pretrain
         self.loss = loss
+        self.word_weights = word_weights
         self.solver = solver
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
@@ -746,14 +767,37 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
                 "the cross-entropy reconstruction loss needs X in [0, 1], but X "
                 f"ranges over [{data.min():g}, {data.max():g}]; scale X (e.g. "
                 "MinMaxScaler) or use loss='squared_error'")
+        weights = self._word_weights(X)
         if self._counts_input:
             # word counts in (lengths appended), word distributions out
             inputs = [None if A is None else self._net_input(A) for A in (X, X_val)]
-            targets = [None if A is None else _word_proportions(A) for A in (X, X_val)]
+            targets = [None if A is None else _word_proportions(A, weights)
+                       for A in (X, X_val)]
         else:  # the reconstruction targets are the dense inputs
             inputs = targets = [None if A is None else _as_dense(A) for A in (X, X_val)]
         self._finetune(self.network_, inputs[0], targets[0], inputs[1], targets[1], rng)
         return self
+
+    def _word_weights(self, X):
+        """The fitted ``word_weights_`` (None for the plain word distribution)."""
+        self.word_weights_ = None
+        if self.word_weights is None:
+            return None
+        if not self._counts_input:
+            raise ValueError(
+                "word_weights applies to word counts only, i.e. a "
+                "ReplicatedSoftmaxRBM as the bottom layer of rbm")
+        if isinstance(self.word_weights, str):  # "idf", smoothed as in sklearn
+            df = np.bincount(sp.csr_matrix(X).indices, minlength=X.shape[1])
+            w = np.log((1.0 + X.shape[0]) / (1.0 + df)) + 1.0
+        else:
+            w = np.asarray(self.word_weights, dtype=np.float64)
+            if w.shape != (X.shape[1],) or not np.all(np.isfinite(w)) or np.any(w < 0):
+                raise ValueError(
+                    f"word_weights must be {X.shape[1]} finite non-negative "
+                    f"values (one per feature), got shape {w.shape}")
+        self.word_weights_ = w
+        return w
 
     def _build_network(self, n_features, sizes, dtype, rng, in_unit_range=True):
         code_act = "logistic" if self.code == "binary" else "identity"

@@ -158,7 +158,7 @@ def test_autoencoder_beats_pca_and_unrolls(digits_split):
     X, Xt, _, _ = digits_split
     ae = DeepAutoencoder((64, 32), n_components=6,
                          rbm=BernoulliRBM(n_iter=10, batch_size=20, method="cd"),
-                         max_iter=60, batch_size=20, learning_rate=3e-3,
+                         max_iter=100, batch_size=20, learning_rate=3e-3,
                          random_state=0).fit(X)
     net = ae.network_
     assert net.layer_sizes == [64, 64, 32, 6, 32, 64, 64]
@@ -170,6 +170,7 @@ def test_autoencoder_beats_pca_and_unrolls(digits_split):
                                atol=1e-5)
     pca = PCA(6).fit(X)
     pca_err = np.mean(((Xt - pca.inverse_transform(pca.transform(Xt))) ** 2).sum(1))
+    # 100 epochs: 1.80-1.89 vs PCA 2.01 for seeds 0-2 (60 epochs was a coin flip)
     assert np.mean(ae.reconstruction_error(Xt)) < pca_err
     assert ae.score(Xt) == pytest.approx(-np.mean(ae.reconstruction_error(Xt)))
 
@@ -333,3 +334,25 @@ def test_classifier_on_word_counts(topic_counts):
                         random_state=0).fit(X, y)
     assert clf.network_.layer_sizes == [31, 16, 3]
     assert clf.score(X, y) > 0.9
+
+
+def test_count_autoencoder_word_weights(topic_counts):
+    from skdeepgen import ReplicatedSoftmaxRBM
+    from skdeepgen.dbn import _word_proportions
+    X, _ = topic_counts
+    rbms = [ReplicatedSoftmaxRBM(n_iter=2), BernoulliRBM(n_iter=2)]
+    ae = DeepAutoencoder((8,), n_components=4, rbm=rbms, word_weights="idf",
+                         max_iter=1, random_state=0).fit(X)
+    Xd = X.toarray()
+    df = (Xd > 0).sum(0)
+    idf = np.log((1 + len(Xd)) / (1 + df)) + 1  # scikit-learn's smoothed idf
+    np.testing.assert_allclose(ae.word_weights_, idf)
+    T = _word_proportions(X, idf)
+    ref = Xd * idf / np.maximum((Xd * idf).sum(1, keepdims=True), 1e-300)
+    np.testing.assert_allclose(T, ref, rtol=1e-6)
+    assert T.dtype == np.float32 and np.all(T[7] == 0)
+    with pytest.raises(ValueError, match="one per feature"):
+        clone(ae).set_params(word_weights=np.ones(3)).fit(X)
+    with pytest.raises(ValueError, match="word counts only"):
+        DeepAutoencoder((4,), n_components=2, rbm=BernoulliRBM(n_iter=1),
+                        word_weights="idf", max_iter=1).fit(Xd > 0)

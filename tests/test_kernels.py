@@ -82,3 +82,19 @@ def test_adam_step_matches_reference():
     _adam_step(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 1e-3, 2.0)
     for got, want in zip((p, m, v), ref):
         np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_float32_sigmoid_is_accurate_over_its_range():
+    """float32 input takes float32 math (exp by exponent bits + polynomial)."""
+    x = np.concatenate([np.linspace(-90, 90, 20001), [np.inf, -np.inf, np.nan]])
+    pre = x.astype(np.float32)[None, :]
+    prob = np.empty_like(pre)
+    e1 = np.empty(0, np.float32)
+    _sigmoid_sample(pre, np.zeros(pre.shape[1], np.float32), prob, np.float32(1.0),
+                    np.empty((0, 0), np.float32), 0, e1, e1)
+    p = prob[0, :-3].astype(np.float64)
+    ref = 1.0 / (1.0 + np.exp(-pre[0, :-3].astype(np.float64)))
+    inside = pre[0, :-3] >= -80  # below, exp's argument is clamped at 80
+    assert np.max(np.abs(p[inside] - ref[inside]) / ref[inside]) < 4e-7  # ~3 ulp
+    assert np.all(p[~inside] < 2e-35) and np.all(p >= 0) and np.all(p <= 1)
+    assert prob[0, -3] == 1.0 and prob[0, -2] < 2e-35 and np.isnan(prob[0, -1])
