@@ -1,13 +1,18 @@
 """Semantic hashing on 20 Newsgroups: deep binary codes vs LSA codes.
 
 Documents are bags of the 2,000 most frequent words (headers, footers and
-quotes removed), given to the autoencoder as "word present" indicators
-weighted by the word's idf scaled to (0, 1] (``--input idf``; plain 0/1
-presence with ``--input binary``); a DeepAutoencoder 2000-500-500-B with a
-binary code layer (noise before the code sigmoid during fine-tuning) gives
-B-bit codes (B = 32 and 128).  Each test document queries the training set;
-retrieved documents are relevant when they come from the same newsgroup.
-Precision at the standard recall levels is printed side by side for
+quotes removed), given to the autoencoder as word counts, as in Salakhutdinov
+& Hinton (2009): a DeepAutoencoder 2000-500-500-B whose bottom layer is a
+ReplicatedSoftmaxRBM (the layers above are BernoulliRBMs) is unrolled and
+fine-tuned to reconstruct each document's word distribution through a
+softmax, with noise before the code sigmoid so that the B code units become
+binary (B = 32 and 128).  The reconstruction targets weight each word by its
+idf squared (``word_weights``): cosine similarity of tf-idf vectors, which
+LSA uses, weighs words the same way, and without it the codes spend their
+bits on frequent, uninformative words.  Each test document queries the
+training set; retrieved documents are relevant when they come from the same
+newsgroup.  Precision at the standard recall levels is printed side by side
+for
 
 * the deep binary codes (Hamming distance),
 * LSA: TruncatedSVD of tf-idf with B real-valued dimensions (cosine), and
@@ -15,7 +20,7 @@ Precision at the standard recall levels is printed side by side for
 
 and a precision-recall figure is saved to examples/output/.
 
-    python examples/semantic_hashing_20newsgroups.py [--bits 32 128] [--epochs 30]
+    python examples/semantic_hashing_20newsgroups.py [--bits 32 128] [--epochs 20]
 """
 import argparse
 import time
@@ -27,7 +32,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
-from skdeepgen import BernoulliRBM, DeepAutoencoder
+from skdeepgen import BernoulliRBM, DeepAutoencoder, ReplicatedSoftmaxRBM
 from skdeepgen.dbn import hamming_distances
 
 HERE = Path(__file__).resolve().parent
@@ -78,24 +83,24 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--data-home", default=str(DATA))
     p.add_argument("--bits", type=int, nargs="+", default=[32, 128])
-    p.add_argument("--pretrain-epochs", type=int, default=20)
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--rsm-epochs", type=int, default=100,
+                   help="pretraining epochs of the bottom (word-count) RBM")
+    p.add_argument("--pretrain-epochs", type=int, default=20,
+                   help="pretraining epochs of the RBMs above it")
+    p.add_argument("--epochs", type=int, default=20, help="fine-tuning epochs")
     p.add_argument("--batch-size", type=int, default=50)
-    p.add_argument("--input", choices=["binary", "idf"], default="idf",
-                   help="autoencoder input: word presence, or presence x idf")
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--code-noise", type=float, default=6.0)
+    p.add_argument("--word-weights", choices=["idf2", "idf", "none"], default="idf2",
+                   help="weights of the words in the reconstruction targets")
     p.add_argument("--random-state", type=int, default=0)
     args = p.parse_args()
     OUT.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     C_train, C_test, y_train, y_test = load(args.data_home)
+    C_train, C_test = C_train.astype(np.float32), C_test.astype(np.float32)
     tfidf = TfidfTransformer().fit(C_train)
-    B_train = (C_train > 0).astype(np.float32).toarray()
-    B_test = (C_test > 0).astype(np.float32).toarray()
-    if args.input == "idf":
-        # word present -> its idf scaled to (0, 1]: rare words weigh more
-        w = (tfidf.idf_ / tfidf.idf_.max()).astype(np.float32)
-        B_train *= w
-        B_test *= w
+    weights = {"idf2": tfidf.idf_ ** 2, "idf": "idf", "none": None}[args.word_weights]
     T_train, T_test = tfidf.transform(C_train), tfidf.transform(C_test)
     print(f"20 Newsgroups: {len(y_train)} train / {len(y_test)} test documents, "
           f"2000 words ({time.perf_counter() - t0:.1f}s)")
@@ -103,16 +108,19 @@ def main():
     curves = {}
     for bits in args.bits:
         t = time.perf_counter()
+        rbms = [ReplicatedSoftmaxRBM(n_iter=args.rsm_epochs, learning_rate=1e-3,
+                                     batch_size=100)] + [
+            BernoulliRBM(method="cd", n_iter=args.pretrain_epochs,
+                         learning_rate=0.05, momentum=0.9,
+                         batch_size=args.batch_size)] * 2
         ae = DeepAutoencoder(
-            (500, 500), n_components=bits, code="binary", code_noise_std=4.0,
-            rbm=BernoulliRBM(method="cd", n_iter=args.pretrain_epochs,
-                             learning_rate=0.05, momentum=0.9,
-                             batch_size=args.batch_size),
-            solver="adam", learning_rate=1e-3, max_iter=args.epochs,
+            (500, 500), n_components=bits, code="binary",
+            code_noise_std=args.code_noise, rbm=rbms, word_weights=weights,
+            solver="adam", learning_rate=args.learning_rate, max_iter=args.epochs,
             batch_size=args.batch_size, random_state=args.random_state, verbose=1)
-        ae.fit(B_train)
+        ae.fit(C_train)
         fit_s = time.perf_counter() - t
-        H_train, H_test = ae.transform(B_train), ae.transform(B_test)
+        H_train, H_test = ae.transform(C_train), ae.transform(C_test)
         deep = precision_at_recall(
             lambda r: hamming_distances(H_test[r], H_train), len(y_test),
             y_test, y_train, rng)
