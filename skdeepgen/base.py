@@ -17,6 +17,7 @@ Subclasses implement a handful of hooks:
 ``_divergence_hint``              what to lower when training diverges
 """
 import copy
+import functools
 import time
 from numbers import Integral, Real
 
@@ -34,7 +35,44 @@ from ._training.guard import check_finite_loss
 __all__ = ["BaseMinibatchEstimator"]
 
 
-class BaseMinibatchEstimator(BaseEstimator):
+class TransactionMixin:
+    """``_transaction``: run a training call; if it raises, restore the state.
+
+    The state is every instance attribute that is not a constructor
+    parameter (fitted attributes, optimizer and chain state).  Used by
+    :class:`BaseMinibatchEstimator` and, through :func:`transactional`, by
+    estimators with their own ``fit`` (DBNs, deep autoencoders).
+    """
+
+    def _state_keys(self):
+        params = set(self.get_params(deep=False))
+        return [k for k in vars(self) if k not in params]
+
+    def _transaction(self, fn, *args):
+        saved = {k: copy.deepcopy(getattr(self, k)) for k in self._state_keys()}
+        try:
+            fn(*args)
+        except BaseException:
+            for k in self._state_keys():
+                if k not in saved:
+                    delattr(self, k)
+            for k, v in saved.items():
+                setattr(self, k, v)
+            raise
+        return self
+
+
+def transactional(method):
+    """Decorator for ``fit``-like methods of a :class:`TransactionMixin`:
+    a call that raises (bad data, divergence, KeyboardInterrupt) leaves the
+    estimator as it was.  The method must return ``self``."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        return self._transaction(functools.partial(method, self, *args, **kwargs))
+    return wrapper
+
+
+class BaseMinibatchEstimator(TransactionMixin, BaseEstimator):
     """Base class for models trained by minibatch passes over the data."""
 
     _parameter_constraints = {
@@ -84,24 +122,6 @@ class BaseMinibatchEstimator(BaseEstimator):
         if not hasattr(self, "n_iter_"):
             self._validate_params()
         return self._transaction(self._fit_partial, X, y)
-
-    # ------------------------------------------------------- transactions
-    def _state_keys(self):
-        params = set(self.get_params(deep=False))
-        return [k for k in vars(self) if k not in params]
-
-    def _transaction(self, fn, *args):
-        saved = {k: copy.deepcopy(getattr(self, k)) for k in self._state_keys()}
-        try:
-            fn(*args)
-        except BaseException:
-            for k in self._state_keys():
-                if k not in saved:
-                    delattr(self, k)
-            for k, v in saved.items():
-                setattr(self, k, v)
-            raise
-        return self
 
     # ------------------------------------------------------------ skeleton
     def _n_epochs(self):

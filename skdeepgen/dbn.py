@@ -28,6 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._training import LearningRateSchedule, make_optimizer, split_validation
+from .base import TransactionMixin, transactional
 from ._training.random import draw_seeds
 from .nn import DenseNetwork, make_progress, train_network
 from .rbm import BernoulliRBM
@@ -148,7 +149,8 @@ def _as_dense(X):
     return X.toarray() if sp.issparse(X) else X
 
 
-class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TransactionMixin,
+          BaseEstimator):
     """Deep belief net: a stack of RBMs trained greedily, layer by layer.
 
     Parameters
@@ -212,6 +214,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return validate_data(self, X, reset=reset, accept_sparse="csr",
                              dtype=[np.float64, np.float32])
 
+    @transactional
     def fit(self, X, y=None):
         """Greedy layer-wise pretraining on ``X``.
 
@@ -245,6 +248,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = [est.n_iter_ for est in self.rbms_]
         return self
 
+    @transactional
     def partial_fit(self, X, y=None):
         """One pass of every layer over ``X`` (bottom-up), for streaming data.
 
@@ -361,7 +365,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
 
 # --------------------------------------------------------------------------
-class _FineTuned(BaseEstimator):
+class _FineTuned(TransactionMixin, BaseEstimator):
     """Shared machinery of the fine-tuned DBN estimators (not public)."""
 
     _parameter_constraints = {
@@ -526,6 +530,7 @@ class DBNClassifier(ClassifierMixin, _FineTuned):
         self.verbose = verbose
         self.random_state = random_state
 
+    @transactional
     def fit(self, X, y):
         """Pretrain the DBN on ``X``, then fine-tune on ``(X, y)``.
 
@@ -734,6 +739,7 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         self.verbose = verbose
         self.random_state = random_state
 
+    @transactional
     def fit(self, X, y=None):
         """Pretrain the RBM stack on ``X``, unroll it, fine-tune the reconstruction.
 

@@ -351,8 +351,12 @@ def test_count_autoencoder_word_weights(topic_counts):
     ref = Xd * idf / np.maximum((Xd * idf).sum(1, keepdims=True), 1e-300)
     np.testing.assert_allclose(T, ref, rtol=1e-6)
     assert T.dtype == np.float32 and np.all(T[7] == 0)
+    # a refit that fails after pretraining leaves the fitted model as it was
+    codes = ae.transform(X)
     with pytest.raises(ValueError, match="one per feature"):
-        clone(ae).set_params(word_weights=np.ones(3)).fit(X)
+        ae.set_params(word_weights=np.ones(3)).fit(X)
+    np.testing.assert_array_equal(ae.transform(X), codes)
+    np.testing.assert_allclose(ae.word_weights_, idf)
     with pytest.raises(ValueError, match="word counts only"):
         DeepAutoencoder((4,), n_components=2, rbm=BernoulliRBM(n_iter=1),
                         word_weights="idf", max_iter=1).fit(Xd > 0)
