@@ -1,8 +1,10 @@
 """RBM features -> logistic regression on MNIST (the seeds' classic).
 
-Trains ``BernoulliRBM(n_components=1000)`` with contrastive divergence on the
-60,000 MNIST training images and classifies the 10,000 test images with a
-logistic regression on the hidden probabilities, next to raw pixels.
+Trains ``BernoulliRBM(n_components=1000, method="cd")`` (CD-1; every other
+parameter at its default) on the 60,000 MNIST training images and classifies
+the 10,000 test images with a logistic regression on the hidden
+probabilities, next to raw pixels.  ``--method pcd`` uses the library's
+default persistent CD instead (2026-11-23, final code: CD 1.94%, PCD 2.05%).
 
     python examples/rbm_mnist_features.py --data-home ../shared/data/mnist
 
@@ -28,7 +30,7 @@ def main(argv=None):
     p.add_argument("--data-home", default=str(HERE.parents[1] / "shared" / "data" / "mnist"))
     p.add_argument("--n-components", type=int, default=1000)
     p.add_argument("--n-iter", type=int, default=20)
-    p.add_argument("--method", default="pcd", choices=["cd", "pcd"])
+    p.add_argument("--method", default="cd", choices=["cd", "pcd"])
     p.add_argument("--C", type=float, default=1.0)
     p.add_argument("--skip-raw", action="store_true")
     args = p.parse_args(argv)
