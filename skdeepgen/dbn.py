@@ -60,7 +60,7 @@ def _activation_of(units, where):
     return act
 
 
-def _counts_input(rbms):
+def _reads_counts(rbms):
     """Whether the bottom RBM models word counts (replicated softmax visibles)."""
     return bool(rbms) and getattr(rbms[0].visible_units, "name", None) == \
         "replicated_softmax"
@@ -78,7 +78,7 @@ def _unroll_encoder(rbms, dtype, top_activation=None):
     coefs, intercepts, acts = [], [], []
     for i, est in enumerate(rbms):
         W, c = est.components_.T, est.intercept_hidden_
-        if i == 0 and _counts_input(rbms):
+        if i == 0 and _reads_counts(rbms):
             W, c = np.vstack([W, c[None, :]]), np.zeros_like(c)
         coefs.append(np.ascontiguousarray(W, dtype=dtype))
         intercepts.append(np.array(c, dtype=dtype))
@@ -432,10 +432,15 @@ class _FineTuned(TransactionMixin, BaseEstimator):
             return X.astype(dt) if X.dtype != dt else X
         return np.ascontiguousarray(X, dtype=dt)
 
+    def _counts_input(self):
+        """Whether the network reads word counts (a replicated-softmax bottom RBM)."""
+        dbn = getattr(self, "dbn_", None)
+        return dbn is not None and _reads_counts(dbn.rbms_)
+
     def _net_input(self, X):
         """Validated ``X`` as the network's input (lengths appended for counts)."""
         X = self._as_net_dtype(X)
-        return _with_lengths(X) if getattr(self, "_counts_input", False) else X
+        return _with_lengths(X) if self._counts_input() else X
 
 
 class DBNClassifier(ClassifierMixin, _FineTuned):
@@ -559,7 +564,6 @@ class DBNClassifier(ClassifierMixin, _FineTuned):
                                           rng, stratify=strat)
             X, X_val, Y, Y_val = X[train], X[val], Y[train], Y[val]
         self.dbn_ = self._pretrain(X, sizes, rng)
-        self._counts_input = self.dbn_ is not None and _counts_input(self.dbn_.rbms_)
         self.network_ = self._build_network(X.shape[1], sizes, X.dtype, rng)
         X_val = None if X_val is None else self._net_input(X_val)
         self._finetune(self.network_, self._net_input(X), Y, X_val, Y_val, rng,
@@ -764,7 +768,6 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         data = X.data if sp.issparse(X) else X
         in_unit_range = data.size == 0 or (data.min() >= 0 and data.max() <= 1)
         self.dbn_ = self._pretrain(X, sizes, rng)
-        self._counts_input = self.dbn_ is not None and _counts_input(self.dbn_.rbms_)
         self.network_ = self._build_network(X.shape[1], sizes, X.dtype, rng,
                                             in_unit_range)
         self.n_encoder_layers_ = len(sizes)
@@ -774,7 +777,7 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
                 f"ranges over [{data.min():g}, {data.max():g}]; scale X (e.g. "
                 "MinMaxScaler) or use loss='squared_error'")
         weights = self._word_weights(X)
-        if self._counts_input:
+        if self._counts_input():
             # word counts in (lengths appended), word distributions out
             inputs = [None if A is None else self._net_input(A) for A in (X, X_val)]
             targets = [None if A is None else _word_proportions(A, weights)
@@ -789,13 +792,13 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         self.word_weights_ = None
         if self.word_weights is None:
             return None
-        if not self._counts_input:
+        if not self._counts_input():
             raise ValueError(
                 "word_weights applies to word counts only, i.e. a "
                 "ReplicatedSoftmaxRBM as the bottom layer of rbm")
-        if isinstance(self.word_weights, str):  # "idf", smoothed as in sklearn
-            df = np.bincount(sp.csr_matrix(X).indices, minlength=X.shape[1])
-            w = np.log((1.0 + X.shape[0]) / (1.0 + df)) + 1.0
+        if isinstance(self.word_weights, str):  # "idf": scikit-learn's smoothed idf
+            from sklearn.feature_extraction.text import TfidfTransformer
+            w = TfidfTransformer().fit(X).idf_.astype(np.float64)
         else:
             w = np.asarray(self.word_weights, dtype=np.float64)
             if w.shape != (X.shape[1],) or not np.all(np.isfinite(w)) or np.any(w < 0):
@@ -825,7 +828,7 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
                 est = rbms[i]
                 coefs.append(np.ascontiguousarray(est.components_, dtype=dtype))
                 intercepts.append(est.intercept_visible_.astype(dtype, copy=True))
-                acts.append("softmax" if i == 0 and self._counts_input else
+                acts.append("softmax" if i == 0 and self._counts_input() else
                             _activation_of(est.visible_units,
                                            f"layer {i} visible units"))
             out_act = acts[-1]
@@ -911,7 +914,7 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _FineTu
         X = self._check_transform(X)
         R = self.inverse_transform(self.transform(X)).astype(np.float64)
         Xd = np.asarray(_as_dense(X), dtype=np.float64)
-        if getattr(self, "_counts_input", False):
+        if self._counts_input():
             R *= Xd.sum(axis=1, keepdims=True)
         return np.sum((Xd - R) ** 2, axis=1)
 
