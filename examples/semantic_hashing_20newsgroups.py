@@ -33,7 +33,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
 from skdeepgen import BernoulliRBM, DeepAutoencoder, ReplicatedSoftmaxRBM
-from skdeepgen.dbn import hamming_distances
+from skdeepgen.retrieval import hamming_distances
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "shared" / "data" / "scikit_learn_data"

@@ -1,6 +1,8 @@
-"""The one small dense-network engine: forward, backprop, losses, training.
+"""The one small dense-network engine: forward, backprop, losses.
 
-Used by DBN fine-tuning, deep autoencoders and (later) PSD encoders and VAEs.
+Used by the fine-tuned stacks (DBN classifiers, deep autoencoders) and by
+the coming autoencoder family and VAEs; they train it in the shared epoch
+loop (``skdeepgen._training.run_epochs``).
 A :class:`DenseNetwork` is a list of fully connected layers
 ``A_i = f_i(A_{i-1} @ W_i + b_i)`` with weights stored ``(n_in, n_out)``
 (scikit-learn's ``MLP.coefs_`` convention), plus an output loss:
@@ -19,19 +21,13 @@ model.
 The engine has no scikit-learn validation: estimators validate their data
 and build networks (e.g. by unrolling pretrained RBMs).
 """
-import time
-
 import numpy as np
 import scipy.sparse as sp
 
 from ._kernels.nn import (_add_bias_activate, _backprop_activation,
                           _sigmoid_cross_entropy, _softmax_cross_entropy,
                           _squared_error)
-from ._training import (EarlyStopping, Progress, check_finite_params,
-                        draw_seeds, iter_minibatches, n_minibatches)
-from ._training.guard import check_finite_loss
-
-__all__ = ["DenseNetwork", "train_network", "ACTIVATIONS", "LOSSES"]
+__all__ = ["DenseNetwork", "ACTIVATIONS", "LOSSES"]
 
 #: activation name -> kernel code
 ACTIVATIONS = {"identity": 0, "logistic": 1, "tanh": 2, "relu": 3, "softmax": 4}
@@ -64,10 +60,11 @@ class DenseNetwork:
         Standard deviation of Gaussian noise added to each layer's
         pre-activation in training forward passes (0: none).  Semantic
         hashing uses it before the code sigmoid to force binary codes.
-    names : list of str or None
-        Parameter names prefix per layer for the optimizer (default
-        ``"coef_{i}"`` / ``"intercept_{i}"``), so that several networks can
-        share one optimizer.
+    prefix : str, default=""
+        Prefix of the parameter names (``prefix + "coef_{i}"`` /
+        ``prefix + "intercept_{i}"``) under which the optimizer keeps their
+        state, so that several networks (an encoder and a decoder) can share
+        one optimizer.
 
     Examples
     --------
@@ -346,90 +343,3 @@ class DenseNetwork:
                 out = np.empty((n, part.shape[1]), part.dtype)
             out[s:s + part.shape[0]] = part
         return out
-
-
-def train_network(net, X, Y, *, optimizer, n_epochs, batch_size, rng,
-                  X_val=None, Y_val=None, score=None, monitor="loss",
-                  greater_is_better=False, n_iter_no_change=10, tol=1e-4,
-                  progress=None, estimator=None,
-                  divergence_hint="Lower learning_rate.", epoch_offset=0,
-                  n_monitor=2000):
-    """Supervised minibatch training of ``net`` (targets ``Y`` for rows of ``X``).
-
-    The shared base class trains unsupervised models on ``X`` alone; this is
-    its counterpart for (input, target) pairs, built from the same
-    ``_training`` pieces: shuffled minibatches, per-batch kernel seeds,
-    learning-rate schedules (``optimizer.start_epoch``), the divergence
-    guard, early stopping with best-state restore, and ``Progress``.
-
-    Parameters
-    ----------
-    score : callable(X, Y) -> dict, optional
-        Extra per-epoch metrics, evaluated on the validation set when given
-        (keys prefixed ``val_``) or else on up to ``n_monitor`` training rows.
-    monitor : str
-        Metric (without ``val_``) that early-stops when a validation set is
-        given ("loss" is always available).
-
-    Returns
-    -------
-    n_epochs_run : int
-    best_epoch : int or None
-        Epoch whose parameters were restored (early stopping), else None.
-    """
-    n = X.shape[0]
-    estimator = estimator if estimator is not None else net
-    if X_val is None and score is not None and n > n_monitor:
-        rows = np.sort(rng.choice(n, n_monitor, replace=False))
-        X_mon, Y_mon = X[rows], Y[rows]
-    else:
-        X_mon, Y_mon = X, Y
-    stopper = None
-    if X_val is not None:
-        stopper = EarlyStopping(n_iter_no_change, tol, greater_is_better)
-    epochs_run = 0
-    for e in range(n_epochs):
-        t0 = time.perf_counter()
-        epoch = epoch_offset + e + 1
-        optimizer.start_epoch(epoch - 1)
-        seeds = draw_seeds(rng, n_minibatches(n, batch_size))
-        total = 0.0
-        count = 0
-        for b, idx in enumerate(iter_minibatches(n, batch_size, rng)):
-            Xb = X[idx]
-            if not sp.issparse(Xb):
-                Xb = np.ascontiguousarray(Xb)
-            Yb = Xb if Y is X else Y[idx]
-            total += net.train_step(Xb, Yb, optimizer, seeds[b])
-            count += 1
-        epochs_run += 1
-        record = {"epoch": epoch, "loss": total / count}
-        check_finite_loss(estimator, record["loss"], epoch, divergence_hint)
-        check_finite_params(estimator, net.params(), epoch, divergence_hint)
-        if X_val is not None:
-            record["val_loss"] = net.compute_loss(X_val, Y_val)
-            if score is not None:
-                record.update({"val_" + k: v for k, v in score(X_val, Y_val).items()})
-        elif score is not None:
-            record.update(score(X_mon, Y_mon))
-        record["seconds"] = time.perf_counter() - t0
-        if progress is not None:
-            progress.record(**record)
-        if stopper is not None and stopper.update(record["val_" + monitor], epoch,
-                                                  net.params()):
-            if progress is not None:
-                progress.message(f"early stopping: no improvement of val_{monitor} "
-                                 f"for {n_iter_no_change} epochs; best epoch "
-                                 f"{stopper.best_epoch}")
-            break
-    best_epoch = None
-    if stopper is not None and stopper.best_state is not None:
-        for name, value in stopper.best_state.items():
-            net.params()[name][...] = value
-        best_epoch = stopper.best_epoch
-    return epochs_run, best_epoch
-
-
-def make_progress(name, verbose, n_epochs, history):
-    """``Progress`` writing into ``history`` (a dict of lists)."""
-    return Progress(name, verbose, n_epochs, history=history)

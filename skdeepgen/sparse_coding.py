@@ -28,7 +28,6 @@ from threadpoolctl import threadpool_limits
 from ._kernels._config import parallel_threads
 from ._kernels.lasso import (_code_statistics, _solve_lasso_gram,
                              _solve_lasso_gram_parallel, _update_dict)
-from ._training import make_optimizer
 from .base import BaseMinibatchEstimator
 
 __all__ = ["sparse_encode", "SparseCoder", "PredictiveSparseDecomposition"]
@@ -175,8 +174,196 @@ def _init_dictionary(X, n_components, rng, dtype):
 
 
 # -------------------------------------------------------------- estimator
-class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                  BaseMinibatchEstimator):
+class _BaseSparseCoding(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                        BaseMinibatchEstimator):
+    """Online dictionary learning with exact Lasso codes (shared by
+    :class:`SparseCoder` and :class:`PredictiveSparseDecomposition`)."""
+
+    _parameter_constraints = {
+        **BaseMinibatchEstimator._parameter_constraints,
+        "n_components": [None, Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "positive_code": ["boolean"],
+        "split_sign": ["boolean"],
+        "transform_alpha": [None, Interval(Real, 0, None, closed="left")],
+        "lasso_tol": [Interval(Real, 0, None, closed="neither")],
+        "lasso_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
+    }
+    _epochs_param = "max_iter"
+    _monitor = "objective"
+    _divergence_hint = "Check the data scale (NaN/Inf in the dictionary)."
+
+    def __init__(self, n_components, *, alpha, max_iter, batch_size,
+                 positive_code, split_sign, transform_alpha, lasso_tol,
+                 lasso_max_iter, early_stopping, validation_fraction,
+                 n_iter_no_change, tol, n_jobs, verbose, random_state):
+        super().__init__(batch_size=batch_size, early_stopping=early_stopping,
+                         validation_fraction=validation_fraction,
+                         n_iter_no_change=n_iter_no_change, tol=tol,
+                         verbose=verbose, random_state=random_state)
+        self.n_components = n_components
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.positive_code = positive_code
+        self.split_sign = split_sign
+        self.transform_alpha = transform_alpha
+        self.lasso_tol = lasso_tol
+        self.lasso_max_iter = lasso_max_iter
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------ helpers
+    def _check_X(self, X, reset):
+        return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                             order="C")
+
+    def _check_X_transform(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
+                             order="C")
+
+    # Small products (k x k Gram, minibatch statistics) run many times per
+    # second: multi-threaded BLAS only adds synchronisation there, and the
+    # Lasso kernel already runs one thread per core, so BLAS is kept serial.
+    def _transaction(self, fn, *args):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return super()._transaction(fn, *args)
+
+    def _encode(self, X, alpha, D=None):
+        D = self.components_ if D is None else D
+        D = D.astype(X.dtype, copy=False)
+        return _sparse_encode(X, D, alpha, self.positive_code, None,
+                              self.lasso_max_iter, self.lasso_tol, self.n_jobs,
+                              self._gram(D), None)
+
+    def _gram(self, D):
+        D64 = D.astype(np.float64)
+        return D64 @ D64.T
+
+    # ----------------------------------------------------------- training
+    def _init_components(self, X, rng):
+        return _init_dictionary(X, self.n_components or X.shape[1], rng, X.dtype)
+
+    def _initialize(self, X, rng):
+        n_features = X.shape[1]
+        self.components_ = self._init_components(X, rng)
+        k = self.components_.shape[0]
+        self._A = np.zeros((k, k))
+        self._B = np.zeros((k, n_features))
+        self.n_steps_ = 0
+
+    def _learned_params(self):
+        return {"components_": self.components_}
+
+    def _update_statistics(self, Xb, codes):
+        """A <- beta A + a.T a / n, B <- beta B + a.T x / n (Mairal 2009, 3.4).
+
+        Returns the minibatch's mean objective (computed from the same
+        non-zero codes).
+        """
+        n = Xb.shape[0]
+        b = self.batch_size
+        step = self.n_steps_
+        theta = (step + 1) * b if step < b - 1 else b * b + step + 1 - b
+        beta = (theta + 1 - b) / (theta + 1)
+        total = _code_statistics(Xb, codes, self.components_, float(self.alpha),
+                                 self._A, self._B, beta, 1.0 / n)
+        self.n_steps_ += 1
+        return total / n
+
+    def _update_dictionary(self, Xb, seed):
+        D = self.components_
+        if np.any(np.diag(self._A) <= 1e-12):
+            # unused atoms restart from random rows of the minibatch
+            cand = _init_dictionary(Xb, D.shape[0],
+                                    np.random.RandomState(seed % (2 ** 32)),
+                                    np.float64)
+        else:
+            cand = self._B  # never read: no atom is replaced
+        _update_dict(D, self._A, self._B, cand, 1e-12)
+
+    def _fit_minibatch(self, Xb, Yb, seed):
+        codes = self._encode(Xb, self.alpha)
+        loss = self._update_statistics(Xb, codes)
+        self._update_dictionary(Xb, seed)
+        return loss
+
+    def _epoch_scores(self, X, Y, held_out):
+        return {"objective": float(np.mean(self._objective(X)))}
+
+    # -------------------------------------------------------------- API
+    def _codes(self, X):
+        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
+        return self._encode(X, alpha)
+
+    def transform(self, X):
+        """Sparse codes of ``X`` (split into positive and negative parts if
+        ``split_sign``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components) or
+            (n_samples, 2 * n_components) with ``split_sign``
+        """
+        X = self._check_X_transform(X)
+        with threadpool_limits(limits=1, user_api="blas"):
+            codes = self._codes(X)
+        return _split_sign(codes) if self.split_sign else codes
+
+    def inverse_transform(self, codes):
+        """Reconstruction ``codes @ components_`` (accepts split-sign codes).
+
+        Parameters
+        ----------
+        codes : array-like of shape (n_samples, n_components) or
+            (n_samples, 2 * n_components)
+
+        Returns
+        -------
+        X_rec : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        codes = check_array(codes, dtype=[np.float64, np.float32])
+        k = self.components_.shape[0]
+        if codes.shape[1] == 2 * k and self.split_sign:
+            codes = codes[:, :k] - codes[:, k:]
+        if codes.shape[1] != k:
+            raise ValueError(f"codes have {codes.shape[1]} columns; expected "
+                             f"{k}" + (f" or {2 * k} (split_sign)"
+                                       if self.split_sign else ""))
+        return codes @ self.components_.astype(codes.dtype, copy=False)
+
+    def score_samples(self, X):
+        """Minus the per-sample objective ``1/2||x - D.T a||^2 + alpha||a||_1``
+        at the optimal codes (with the training ``alpha``)."""
+        return -self._objective(self._check_X_transform(X))
+
+    def _objective(self, X):
+        with threadpool_limits(limits=1, user_api="blas"):
+            codes = self._encode(X, self.alpha)
+        return _objective_rows(X, codes, self.components_, self.alpha)
+
+    def score(self, X, y=None):
+        """Minus the mean sparse-coding objective on ``X`` (higher is better)."""
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self):
+        k = self.components_.shape[0]
+        return 2 * k if self.split_sign else k
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class SparseCoder(_BaseSparseCoding):
     """Sparse coding with a learned (or fixed) dictionary.
 
     Minimises ``1/n sum_i 1/2 ||x_i - D.T a_i||^2 + alpha ||a_i||_1`` over
@@ -261,20 +448,9 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     """
 
     _parameter_constraints = {
-        **BaseMinibatchEstimator._parameter_constraints,
-        "n_components": [None, Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        **_BaseSparseCoding._parameter_constraints,
         "dictionary": [None, "array-like"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "positive_code": ["boolean"],
-        "split_sign": ["boolean"],
-        "transform_alpha": [None, Interval(Real, 0, None, closed="left")],
-        "lasso_tol": [Interval(Real, 0, None, closed="neither")],
-        "lasso_max_iter": [Interval(Integral, 1, None, closed="left")],
-        "n_jobs": [None, Integral],
     }
-    _monitor = "objective"
-    _divergence_hint = "Check the data scale (NaN/Inf in the dictionary)."
 
     def __init__(self, n_components=None, *, alpha=1.0, dictionary=None,
                  max_iter=10, batch_size=256, positive_code=False,
@@ -282,33 +458,15 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                  lasso_max_iter=1000, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=3, tol=1e-4,
                  n_jobs=None, verbose=0, random_state=None):
-        self.n_components = n_components
-        self.alpha = alpha
+        super().__init__(
+            n_components, alpha=alpha, max_iter=max_iter, batch_size=batch_size,
+            positive_code=positive_code, split_sign=split_sign,
+            transform_alpha=transform_alpha, lasso_tol=lasso_tol,
+            lasso_max_iter=lasso_max_iter, early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, n_jobs=n_jobs,
+            verbose=verbose, random_state=random_state)
         self.dictionary = dictionary
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.positive_code = positive_code
-        self.split_sign = split_sign
-        self.transform_alpha = transform_alpha
-        self.lasso_tol = lasso_tol
-        self.lasso_max_iter = lasso_max_iter
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
-
-    # ------------------------------------------------------------ helpers
-    def _check_X(self, X, reset):
-        return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
-                             order="C")
-
-    def _check_X_transform(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32],
-                             order="C")
 
     def _fixed_dictionary(self, n_features, dtype):
         D = check_array(self.dictionary, dtype=[np.float64, np.float32],
@@ -324,154 +482,19 @@ class SparseCoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _n_epochs(self):
         return 0 if self.dictionary is not None else self.max_iter
 
-    # Small products (k x k Gram, minibatch statistics) run many times per
-    # second: multi-threaded BLAS only adds synchronisation there, and the
-    # Lasso kernel already runs one thread per core, so BLAS is kept serial.
-    def _transaction(self, fn, *args):
-        with threadpool_limits(limits=1, user_api="blas"):
-            return super()._transaction(fn, *args)
-
-    def _encode(self, X, alpha, D=None):
-        D = self.components_ if D is None else D
-        D = D.astype(X.dtype, copy=False)
-        return _sparse_encode(X, D, alpha, self.positive_code, None,
-                              self.lasso_max_iter, self.lasso_tol, self.n_jobs,
-                              self._gram(D), None)
-
-    def _gram(self, D):
-        D64 = D.astype(np.float64)
-        return D64 @ D64.T
-
-    # ----------------------------------------------------------- training
-    def _initialize(self, X, rng):
-        n_features = X.shape[1]
+    def _init_components(self, X, rng):
         if self.dictionary is not None:
-            self.components_ = self._fixed_dictionary(n_features, X.dtype)
-        else:
-            k = self.n_components or n_features
-            self.components_ = _init_dictionary(X, k, rng, X.dtype)
-        k = self.components_.shape[0]
-        self._A = np.zeros((k, k))
-        self._B = np.zeros((k, n_features))
-        self.n_steps_ = 0
+            return self._fixed_dictionary(X.shape[1], X.dtype)
+        return super()._init_components(X, rng)
 
-    def _learned_params(self):
-        return {"components_": self.components_}
-
-    def _update_statistics(self, Xb, codes):
-        """A <- beta A + a.T a / n, B <- beta B + a.T x / n (Mairal 2009, 3.4).
-
-        Returns the minibatch's mean objective (computed from the same
-        non-zero codes).
-        """
-        n = Xb.shape[0]
-        b = self.batch_size
-        step = self.n_steps_
-        theta = (step + 1) * b if step < b - 1 else b * b + step + 1 - b
-        beta = (theta + 1 - b) / (theta + 1)
-        total = _code_statistics(Xb, codes, self.components_, float(self.alpha),
-                                 self._A, self._B, beta, 1.0 / n)
-        self.n_steps_ += 1
-        return total / n
-
-    def _update_dictionary(self, Xb, seed):
-        D = self.components_
-        if np.any(np.diag(self._A) <= 1e-12):
-            # unused atoms restart from random rows of the minibatch
-            cand = _init_dictionary(Xb, D.shape[0],
-                                    np.random.RandomState(seed % (2 ** 32)),
-                                    np.float64)
-        else:
-            cand = self._B  # never read: no atom is replaced
-        _update_dict(D, self._A, self._B, cand, 1e-12)
-
-    def _fit_minibatch(self, Xb, seed):
-        if self.dictionary is not None:
+    def _fit_minibatch(self, Xb, Yb, seed):
+        if self.dictionary is not None:  # a fixed dictionary learns nothing
             return None
-        codes = self._encode(Xb, self.alpha)
-        loss = self._update_statistics(Xb, codes)
-        self._update_dictionary(Xb, seed)
-        return loss
-
-    def _epoch_scores(self, X_monitor):
-        return {"objective": -self.score(X_monitor)}
-
-    def _fit_full(self, X, y=None):
-        super()._fit_full(X, y)
-        if self.dictionary is not None:
-            self.n_steps_ = 0
-
-    # -------------------------------------------------------------- API
-    def _codes(self, X):
-        alpha = self.alpha if self.transform_alpha is None else self.transform_alpha
-        return self._encode(X, alpha)
-
-    def transform(self, X):
-        """Sparse codes of ``X`` (split into positive and negative parts if
-        ``split_sign``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, n_components) or
-            (n_samples, 2 * n_components) with ``split_sign``
-        """
-        X = self._check_X_transform(X)
-        with threadpool_limits(limits=1, user_api="blas"):
-            codes = self._codes(X)
-        return _split_sign(codes) if self.split_sign else codes
-
-    def inverse_transform(self, codes):
-        """Reconstruction ``codes @ components_`` (accepts split-sign codes).
-
-        Parameters
-        ----------
-        codes : array-like of shape (n_samples, n_components) or
-            (n_samples, 2 * n_components)
-
-        Returns
-        -------
-        X_rec : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self)
-        codes = check_array(codes, dtype=[np.float64, np.float32])
-        k = self.components_.shape[0]
-        if codes.shape[1] == 2 * k and self.split_sign:
-            codes = codes[:, :k] - codes[:, k:]
-        if codes.shape[1] != k:
-            raise ValueError(f"codes have {codes.shape[1]} columns; expected "
-                             f"{k}" + (f" or {2 * k} (split_sign)"
-                                       if self.split_sign else ""))
-        return codes @ self.components_.astype(codes.dtype, copy=False)
-
-    def score_samples(self, X):
-        """Minus the per-sample objective ``1/2||x - D.T a||^2 + alpha||a||_1``
-        at the optimal codes (with the training ``alpha``)."""
-        X = self._check_X_transform(X)
-        with threadpool_limits(limits=1, user_api="blas"):
-            codes = self._encode(X, self.alpha)
-        return -_objective_rows(X, codes, self.components_, self.alpha)
-
-    def score(self, X, y=None):
-        """Minus the mean sparse-coding objective on ``X`` (higher is better)."""
-        return float(np.mean(self.score_samples(X)))
-
-    @property
-    def _n_features_out(self):
-        k = self.components_.shape[0]
-        return 2 * k if self.split_sign else k
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
+        return super()._fit_minibatch(Xb, Yb, seed)
 
 
 # ----------------------------------------------- predictive sparse decomp.
-class PredictiveSparseDecomposition(SparseCoder):
+class PredictiveSparseDecomposition(_BaseSparseCoding):
     """Sparse coding with a feed-forward encoder that predicts the codes (PSD).
 
     Predictive sparse decomposition (Kavukcuoglu, Ranzato & LeCun 2008)
@@ -533,12 +556,12 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
     """
 
     _parameter_constraints = {
-        **SparseCoder._parameter_constraints,
+        **_BaseSparseCoding._parameter_constraints,
         "beta": [Interval(Real, 0, None, closed="neither")],
         "inference": [StrOptions({"encoder", "lasso"})],
         "solver": [StrOptions({"adam", "sgd"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
     }
-    _parameter_constraints.pop("dictionary")
 
     def __init__(self, n_components=None, *, alpha=1.0, beta=1.0,
                  inference="encoder", solver="adam", learning_rate=1e-2,
@@ -547,28 +570,18 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
                  lasso_max_iter=1000, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=3, tol=1e-4,
                  n_jobs=None, verbose=0, random_state=None):
-        self.n_components = n_components
-        self.alpha = alpha
+        super().__init__(
+            n_components, alpha=alpha, max_iter=max_iter, batch_size=batch_size,
+            positive_code=positive_code, split_sign=split_sign,
+            transform_alpha=transform_alpha, lasso_tol=lasso_tol,
+            lasso_max_iter=lasso_max_iter, early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, tol=tol, n_jobs=n_jobs,
+            verbose=verbose, random_state=random_state)
         self.beta = beta
         self.inference = inference
         self.solver = solver
         self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.positive_code = positive_code
-        self.split_sign = split_sign
-        self.transform_alpha = transform_alpha
-        self.lasso_tol = lasso_tol
-        self.lasso_max_iter = lasso_max_iter
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.random_state = random_state
-
-    dictionary = None  # never fixed
 
     def _initialize(self, X, rng):
         super()._initialize(X, rng)
@@ -581,8 +594,7 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
             (self.components_ * scale).astype(X.dtype))
         self.encoder_intercept_ = np.zeros(k, dtype=X.dtype)
         self.encoder_gain_ = np.ones(k, dtype=X.dtype)
-        self._optimizer = make_optimizer(self.solver, self.learning_rate,
-                                         schedule=self._make_schedule())
+        self._optimizer = self._make_optimizer(self.solver)
 
     def _learned_params(self):
         return {"components_": self.components_,
@@ -617,7 +629,7 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
         grad_b = np.ascontiguousarray(dpre.sum(axis=0) / n, dtype=g.dtype)
         return grad_W, grad_b, grad_gain
 
-    def _fit_minibatch(self, Xb, seed):
+    def _fit_minibatch(self, Xb, Yb, seed):
         T, F = self._predict_codes(Xb)
         Z = self._codes_given_prediction(Xb, F, self.alpha)
         n = Xb.shape[0]
@@ -633,7 +645,7 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
         self._update_dictionary(Xb, seed)
         return loss
 
-    def _epoch_scores(self, X_monitor):
+    def _epoch_scores(self, X_monitor, Y, held_out):
         _, F = self._predict_codes(X_monitor)
         Z = self._encode(X_monitor, self.alpha)
         return {"objective": float(np.mean(_objective_rows(

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepgen import DBN, BernoulliRBM, DBNClassifier, DeepAutoencoder
-from skdeepgen.dbn import hamming_distances, hamming_neighbors
+from skdeepgen.retrieval import hamming_distances, hamming_neighbors
 
 from ._naive import activate
 
@@ -338,7 +338,7 @@ def test_classifier_on_word_counts(topic_counts):
 
 def test_count_autoencoder_word_weights(topic_counts):
     from skdeepgen import ReplicatedSoftmaxRBM
-    from skdeepgen.dbn import _word_proportions
+    from skdeepgen.finetuning import word_proportions as _word_proportions
     X, _ = topic_counts
     rbms = [ReplicatedSoftmaxRBM(n_iter=2), BernoulliRBM(n_iter=2)]
     ae = DeepAutoencoder((8,), n_components=4, rbm=rbms, word_weights="idf",

@@ -7,7 +7,7 @@ from skdeepgen._kernels.nn import (_add_bias_activate, _backprop_activation,
                                    _squared_error)
 from skdeepgen._training import SGD, Adam
 from skdeepgen._training.guard import DivergenceError
-from skdeepgen.nn import DenseNetwork, train_network
+from skdeepgen.nn import DenseNetwork
 
 from . import _naive
 
@@ -223,12 +223,13 @@ def test_training_fits_xor(solver):
     Y = np.eye(2)[(X[:, 0] != X[:, 1]).astype(int)]
     net = DenseNetwork.initialize([2, 8, 2], ["tanh", "softmax"],
                                   loss="softmax_cross_entropy", rng=0)
-    history = {}
-    from skdeepgen.nn import make_progress
-    train_network(net, X, Y, optimizer=solver, n_epochs=300, batch_size=8,
-                  rng=np.random.RandomState(0),
-                  progress=make_progress("xor", 0, 300, history))
-    assert history["loss"][-1] < 0.05 < history["loss"][0]
+    rng = np.random.RandomState(0)
+    losses = []
+    for epoch in range(300):
+        order = rng.permutation(len(X))
+        losses.append(np.mean([net.train_step(X[idx], Y[idx], solver, seed=epoch)
+                               for idx in np.split(order, 4)]))
+    assert losses[-1] < 0.05 < losses[0]
     assert np.array_equal(net.forward(X).argmax(1), Y.argmax(1))
 
 
@@ -240,20 +241,22 @@ def test_float32_stays_float32():
     assert all(g.dtype == np.float32 for g in grads.values())
 
 
-def test_divergence_and_early_stopping():
+def test_fine_tuning_divergence_and_early_stopping():
+    """The network estimators run the shared loop: divergence guard, early
+    stopping with the best epoch restored."""
+    from skdeepgen import DeepAutoencoder
     rng = np.random.RandomState(0)
-    X = rng.standard_normal((40, 3))
-    Y = X @ rng.standard_normal((3, 2)) * 1e3
-    net = DenseNetwork.initialize([3, 2], ["identity"], rng=0)
+    X = rng.standard_normal((40, 3)) * 1e3
+    ae = DeepAutoencoder((4,), n_components=2, pretrain=False, solver="sgd",
+                         learning_rate=100.0, max_iter=50, random_state=0)
     with pytest.raises(DivergenceError, match="Lower learning_rate"):
-        train_network(net, X, Y, optimizer=SGD(100.0), n_epochs=200, batch_size=10,
-                      rng=rng)
-    net = DenseNetwork.initialize([3, 2], ["identity"], rng=0)
-    n_run, best = train_network(net, X[:30], Y[:30], optimizer=SGD(1e-3),
-                                n_epochs=200, batch_size=10, rng=rng,
-                                X_val=X[30:], Y_val=Y[30:], n_iter_no_change=3,
-                                tol=1e30)
-    assert n_run == 4 and best == 1
+        ae.fit(X)
+    assert not hasattr(ae, "network_")
+    ae = DeepAutoencoder((4,), n_components=2, pretrain=False, max_iter=200,
+                         early_stopping=True, n_iter_no_change=3, tol=1e30,
+                         random_state=0).fit(X / 1e3)
+    assert ae.n_iter_ == 4 and ae.best_epoch_ == 1
+    assert len(ae.history_["val_loss"]) == 4
 
 
 @pytest.mark.parametrize("kwargs,match", [

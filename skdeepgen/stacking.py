@@ -1,0 +1,227 @@
+"""Greedy layer-wise stacks of layer estimators, and their unrolling.
+
+A *layer estimator* is any fitted transformer that offers a dense-layer view
+of itself (RBMs today, autoencoders next):
+
+``encoder_layer(dtype)``  ``(coef, intercept, activation)`` of the
+                          feed-forward layer that computes ``transform``
+``encoder_input(X)``      ``X`` as that layer's network input (a
+                          replicated-softmax RBM appends document lengths)
+``decoder_layer(dtype)``  the layer that maps codes back (``inverse_transform``)
+
+:class:`LayerStack` trains such layers greedily, each on the features of the
+one below (Hinton, Osindero & Teh 2006; Bengio et al. 2007), and
+:func:`unroll` turns a fitted stack into the layers of a
+:class:`~skdeepgen.nn.DenseNetwork` for fine-tuning.
+"""
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
+                          TransformerMixin, clone)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._training import draw_seeds, nested_training
+from .base import TransactionMixin, transactional
+
+__all__ = ["LayerStack", "unroll", "mirror", "check_sizes", "in_unit_range"]
+
+
+def check_sizes(sizes, name="hidden_layer_sizes"):
+    """``sizes`` as a list of positive ints, or a clear error."""
+    sizes = [sizes] if np.isscalar(sizes) else list(np.asarray(sizes).ravel())
+    if not sizes or any(not isinstance(s, (Integral, np.integer)) or s < 1
+                        for s in sizes):
+        raise ValueError(f"{name} must be a non-empty sequence of positive "
+                         f"integers, got {sizes!r}")
+    return [int(s) for s in sizes]
+
+
+def in_unit_range(X):
+    """Whether every value of ``X`` (dense or sparse) lies in [0, 1]."""
+    data = X.data if sp.issparse(X) else X
+    return data.size == 0 or (data.min() >= 0 and data.max() <= 1)
+
+
+def unroll(layers, dtype):
+    """Encoder layers ``(coefs, intercepts, activations)`` of fitted layers,
+    bottom to top: layer ``i`` computes ``layers[i].transform``."""
+    coefs, intercepts, acts = [], [], []
+    for est in layers:
+        W, b, act = est.encoder_layer(dtype)
+        coefs.append(W)
+        intercepts.append(b)
+        acts.append(act)
+    return coefs, intercepts, acts
+
+
+def mirror(layers, dtype):
+    """Decoder layers of fitted layers, top to bottom (the generative
+    direction: layer ``i`` computes ``layers[i].inverse_transform``)."""
+    coefs, intercepts, acts = [], [], []
+    for est in reversed(layers):
+        W, b, act = est.decoder_layer(dtype)
+        coefs.append(W)
+        intercepts.append(b)
+        acts.append(act)
+    return coefs, intercepts, acts
+
+
+class LayerStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TransactionMixin,
+                 BaseEstimator):
+    """Base class of greedy layer-wise stacks (not public on its own).
+
+    A subclass names its layer parameter and default layers through
+    :meth:`_layer_templates`.  ``fit`` trains each layer on the features
+    (``transform``) of the one below; an interrupt (Ctrl-C) during any layer
+    cancels the whole call, since a partial stack is not the model asked for.
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "transform_layers": [StrOptions({"top", "all"})],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, hidden_layer_sizes, *, transform_layers, verbose, random_state):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.transform_layers = transform_layers
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _layer_templates(self, X, n_layers):  # pragma: no cover - abstract
+        """Unfitted layer estimators, one per layer (clones are fitted)."""
+        raise NotImplementedError
+
+    def _check_X(self, X, reset):
+        return validate_data(self, X, reset=reset, accept_sparse="csr",
+                             dtype=[np.float64, np.float32])
+
+    def _make_layers(self, X, rng):
+        """Clones of the templates with their sizes and seeds set."""
+        sizes = check_sizes(self.hidden_layer_sizes)
+        templates = self._layer_templates(X, len(sizes))
+        if len(templates) != len(sizes):
+            raise ValueError(
+                f"{type(self).__name__}: {len(templates)} layer estimators are "
+                f"given but hidden_layer_sizes has {len(sizes)} layers; give "
+                "one per layer")
+        layers = []
+        for size, template, seed in zip(sizes, templates, draw_seeds(rng, len(sizes))):
+            if not hasattr(template, "encoder_layer"):
+                raise TypeError(
+                    f"{type(self).__name__}: {template!r} is not a layer "
+                    "estimator (it has no dense-layer view, encoder_layer)")
+            est = clone(template).set_params(n_components=size,
+                                             random_state=int(seed % 2**31))
+            if self.verbose > 1 and "verbose" in est.get_params():
+                est.set_params(verbose=self.verbose - 1)
+            layers.append(est)
+        return layers
+
+    @transactional
+    def fit(self, X, y=None):
+        """Greedy layer-wise training on ``X``.
+
+        Each layer is fit on the features (``transform``) of the one below.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted stack.
+        """
+        self._validate_params()
+        X = self._check_X(X, reset=True)
+        self.layers_ = self._make_layers(X, check_random_state(self.random_state))
+        H = X
+        with nested_training():
+            for i, est in enumerate(self.layers_):
+                est.fit(H)
+                if self.verbose:
+                    monitor = getattr(est, "_monitor", None)
+                    last = est.history_.get(monitor, [float("nan")])[-1]
+                    print(f"[{type(self).__name__}] layer {i + 1}/{len(self.layers_)} "
+                          f"({H.shape[1]} -> {est.n_components}): {est.n_iter_} "
+                          f"epochs, {monitor} {last:.4g}", flush=True)
+                if i < len(self.layers_) - 1:
+                    H = est.transform(H)
+        self.n_iter_ = [est.n_iter_ for est in self.layers_]
+        return self
+
+    @transactional
+    def partial_fit(self, X, y=None):
+        """One pass of every layer over ``X`` (bottom-up), for streaming data.
+
+        Unlike ``fit`` the layers learn together: each layer's
+        ``partial_fit`` sees the current features of the layer below.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated stack.
+        """
+        first = not hasattr(self, "layers_")
+        if first:
+            self._validate_params()
+        X = self._check_X(X, reset=first)
+        if first:
+            self._rng = check_random_state(self.random_state)
+            self.layers_ = self._make_layers(X, self._rng)
+        H = X
+        with nested_training():
+            for i, est in enumerate(self.layers_):
+                est.partial_fit(H)
+                if i < len(self.layers_) - 1:
+                    H = est.transform(H)
+        self.n_iter_ = [est.n_iter_ for est in self.layers_]
+        return self
+
+    def transform(self, X):
+        """Top-layer (or all layers') features, by a deterministic up-pass.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_features_out)
+            In ``X``'s dtype.
+        """
+        check_is_fitted(self)
+        H = self._check_X(X, reset=False)
+        outputs = []
+        for est in self.layers_:
+            H = est.transform(H)
+            outputs.append(H)
+        return np.hstack(outputs) if self.transform_layers == "all" else H
+
+    @property
+    def _n_features_out(self):
+        sizes = [est.n_components for est in self.layers_]
+        return sum(sizes) if self.transform_layers == "all" else sizes[-1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
