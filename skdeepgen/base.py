@@ -54,10 +54,10 @@ class TransactionMixin:
     def _restore(self, saved):
         restore_state(self, saved, self._state_keys())
 
-    def _transaction(self, fn, *args):
+    def _transaction(self, fn, *args, **kwargs):
         saved = self._snapshot()
         try:
-            fn(*args)
+            fn(*args, **kwargs)
         except BaseException:
             self._restore(saved)
             raise
@@ -70,7 +70,7 @@ def transactional(method):
     estimator as it was.  The method must return ``self``."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        return self._transaction(functools.partial(method, self, *args, **kwargs))
+        return self._transaction(method, self, *args, **kwargs)
     return wrapper
 
 

@@ -175,7 +175,9 @@ class DBNClassifier(StackClassifier):
     ----------
     hidden_layer_sizes : sequence of int, default=(500, 500, 2000)
     rbm : RBM estimator, list of RBM estimators, or None, default=None
-        Layer configuration for pretraining (see :class:`DBN`).
+        Layer configuration for pretraining (see :class:`DBN`; None is the
+        MNIST recipe, with a Gaussian bottom layer for real-valued input,
+        which should then be standardised).
     pretrain : bool or fitted DBN, default=True
         False skips pretraining (Glorot-initialised network; an ablation);
         a fitted :class:`DBN` with matching sizes is used (copied) instead of
@@ -283,7 +285,8 @@ class DeepAutoencoder(StackAutoencoder):
         Noise before the code sigmoid while fine-tuning (``code="binary"``).
     rbm : RBM estimator, list of RBM estimators, or None, default=None
         Pretraining configuration for the ``len(hidden_layer_sizes) + 1``
-        RBMs (see :class:`DBN`).
+        RBMs (see :class:`DBN`; None gives real-valued input a Gaussian
+        bottom layer, and the reconstruction then uses the squared error).
     pretrain : bool or fitted DBN, default=True
         As in :class:`DBNClassifier` (the DBN has ``n_components`` on top).
     loss : {"auto", "cross_entropy", "squared_error"}, default="auto"

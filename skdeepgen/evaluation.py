@@ -31,31 +31,20 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.utils import check_random_state
-from sklearn.utils.extmath import safe_sparse_dot
 
 from ._training.random import draw_seeds
-from .units import ReplicatedSoftmaxUnits
+from .units import ReplicatedSoftmaxUnits, layer_input
 
 __all__ = ["AISResult", "ais_schedule", "annealed_importance_sampling",
            "exact_log_partition", "free_energy", "hidden_input", "n_states",
            "rbm_log_likelihood"]
 
 
-def _scale_column(scale, n):
-    s = np.empty((n, 1))
-    s[:, 0] = scale
-    return s
-
-
 def hidden_input(V, W, c, visible):
     """Hidden pre-activations including (scaled) hidden biases, float64."""
-    pre = np.asarray(safe_sparse_dot(V, W.T, dense_output=True), dtype=np.float64)
-    scale = visible.hidden_bias_scale
-    if scale is None:
-        pre += c
-    else:
-        pre += _scale_column(scale, pre.shape[0]) * c
-    return np.ascontiguousarray(pre)
+    pre = np.empty((V.shape[0], W.shape[0]))
+    pre += layer_input(pre, [(V, W.T)], c, visible.hidden_bias_scale)  # + what is left
+    return pre
 
 
 def free_energy(V, W, b, c, visible, hidden):

@@ -151,6 +151,28 @@ class StackClassifier(ClassifierMixin, FineTunedStack):
     _monitor = "error"
     _n_monitor = 2000
 
+    def fit(self, X, y):
+        """Pretrain the stack on ``X``, then fine-tune the network on ``(X, y)``.
+
+        With ``early_stopping`` a stratified ``validation_fraction`` is held
+        out of both.  Ctrl-C during fine-tuning keeps the last completed
+        epoch (with a ``TrainingInterrupted`` warning); during pretraining it
+        cancels the call and leaves the classifier as it was.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        return super().fit(X, y)
+
     def partial_fit(self, X, y, classes=None):
         """One fine-tuning pass over ``(X, y)``.
 
@@ -262,7 +284,8 @@ class StackClassifier(ClassifierMixin, FineTunedStack):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        P = self.predict_proba(X)
+        return self.classes_[np.argmax(P, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -284,6 +307,28 @@ class StackAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         "word_weights": [None, StrOptions({"idf"}), "array-like"],
     }
     _n_monitor = 0
+
+    def fit(self, X, y=None):
+        """Pretrain the stack on ``X``, unroll it, fine-tune the reconstruction.
+
+        Ctrl-C during fine-tuning keeps the last completed epoch (with a
+        ``TrainingInterrupted`` warning); during pretraining it cancels the
+        call and leaves the autoencoder as it was.  ``partial_fit`` makes one
+        fine-tuning pass (the first call pretrains on its chunk).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted autoencoder.
+        """
+        return super().fit(X, y)
 
     def _sizes(self):
         return check_sizes(self.hidden_layer_sizes) + [int(self.n_components)]

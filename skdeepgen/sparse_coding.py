@@ -226,9 +226,9 @@ class _BaseSparseCoding(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     # Small products (k x k Gram, minibatch statistics) run many times per
     # second: multi-threaded BLAS only adds synchronisation there, and the
     # Lasso kernel already runs one thread per core, so BLAS is kept serial.
-    def _transaction(self, fn, *args):
+    def _transaction(self, fn, *args, **kwargs):
         with threadpool_limits(limits=1, user_api="blas"):
-            return super()._transaction(fn, *args)
+            return super()._transaction(fn, *args, **kwargs)
 
     def _encode(self, X, alpha, D=None):
         D = self.components_ if D is None else D
@@ -562,6 +562,8 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
         "solver": [StrOptions({"adam", "sgd"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
     }
+    _divergence_hint = ("Lower learning_rate (the encoder's step size), or check "
+                        "the data scale.")
 
     def __init__(self, n_components=None, *, alpha=1.0, beta=1.0,
                  inference="encoder", solver="adam", learning_rate=1e-2,

@@ -11,15 +11,19 @@ BLAS product from the other layer) and biases ``bias``:
 ``bias_energy``   the layer's own energy term for given states
 ``states``        all joint states of a small layer (exact enumeration)
 ``check``         data checks for a visible layer of this type
+``activation``    the layer's deterministic feed-forward equivalent (a name in
+                  ``skdeepgen.nn.ACTIVATIONS``), or None
 
 An RBM is a pair (visible units, hidden units) plus weights; the training,
-sampling and evaluation code is written once against this interface.
+sampling and evaluation code is written once against this interface and
+:func:`layer_input`, a layer's input from its neighbours.
 """
 import itertools
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.extmath import safe_sparse_dot
 
 from ._kernels.units import (_gaussian_sample, _multinomial_sample,
                              _nrelu_sample, _observed_groups, _sigmoid_sample,
@@ -40,12 +44,38 @@ def empty1(dtype):
     return _EMPTY1[np.dtype(dtype)]
 
 
+def layer_input(out, terms, bias, scale=None):
+    """A layer's input from its neighbours, ``sum_k state_k @ weight_k``, into ``out``.
+
+    ``terms``: (state, weight) pairs, one per neighbouring layer (a state may
+    be scipy.sparse): ``[(v, W.T)]`` for an RBM's hidden layer, ``[(below,
+    W1.T), (above, W2)]`` for a DBM's middle one.  ``scale``: a per-row factor
+    of ``bias`` (the ``hidden_bias_scale`` of the units below: document
+    lengths), or None.  Returns what the unit kernel still has to add:
+    ``bias`` when unscaled (the kernels add it in their fused pass), else
+    zeros (``scale * bias`` is then in ``out``).
+    """
+    for i, (state, weight) in enumerate(terms):
+        if i == 0 and not sp.issparse(state) and state.dtype == out.dtype:
+            np.dot(state, weight, out=out)
+        elif i == 0:
+            out[...] = safe_sparse_dot(state, weight, dense_output=True)
+        else:
+            out += safe_sparse_dot(state, weight, dense_output=True)
+    if scale is None:
+        return bias
+    out += _col(scale, out.shape[0], out.dtype)[:, None] * bias
+    return np.zeros_like(bias)
+
+
 class Units:
     """Interface of a unit type (see module docstring)."""
 
     name = "abstract"
     #: whether the layer's states are finite and can be enumerated
     discrete = False
+    #: the activation of the feed-forward layer computing the mean, or None
+    activation = None
 
     def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
                     acc_prob, acc_sample):
@@ -98,6 +128,14 @@ class Units:
         """Biases of the independent (weightless) model fitted to ``X``'s marginals."""
         raise NotImplementedError(f"{self.name} units define no base-rate model")
 
+    def feedforward_activation(self, where):
+        """``activation``, or a ValueError naming ``where`` and the unit type when
+        a layer of these units has no deterministic feed-forward equivalent."""
+        if self.activation is None:
+            raise ValueError(f"{where}: {self!r} units have no deterministic "
+                             "feed-forward equivalent (no dense-layer activation)")
+        return self.activation
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
@@ -107,6 +145,7 @@ class BernoulliUnits(Units):
 
     name = "bernoulli"
     discrete = True
+    activation = "logistic"
 
     def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
                     acc_prob, acc_sample):
@@ -167,6 +206,7 @@ class GaussianUnits(Units):
     """
 
     name = "gaussian"
+    activation = "identity"
 
     def __init__(self, variance=1.0):
         self.variance = variance
@@ -196,6 +236,14 @@ class GaussianUnits(Units):
     def base_rate_bias(self, X):
         return np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
 
+    def feedforward_activation(self, where):
+        # the mean bias + var * pre is a dense layer only when var = 1
+        if not np.all(np.asarray(self.variance) == 1.0):
+            raise ValueError(f"{where}: Gaussian units with variance != 1 have no "
+                             "feed-forward equivalent; standardise the data and "
+                             "keep variance=1")
+        return super().feedforward_activation(where)
+
     def __repr__(self):
         v = self.variance
         return f"GaussianUnits(variance={'1.0' if np.isscalar(v) and v == 1 else '...'})"
@@ -214,6 +262,7 @@ class NReLUUnits(Units):
     """
 
     name = "nrelu"
+    activation = "relu"
 
     def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
                     acc_prob, acc_sample):
@@ -315,6 +364,7 @@ class ReplicatedSoftmaxUnits(Units):
     """
 
     name = "replicated_softmax"
+    activation = "softmax"  # as a decoder: word probabilities
 
     def __init__(self, lengths=None):
         self.lengths = lengths

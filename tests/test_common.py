@@ -1,16 +1,111 @@
-"""scikit-learn's estimator checks for every public estimator."""
-from sklearn.utils.estimator_checks import parametrize_with_checks
+"""scikit-learn's estimator checks for every public estimator (``CASES``).
 
-from skdeepgen import BernoulliRBM
+Two runs, as in scikit-learn's own ``sklearn/tests/test_common.py``:
 
-EXPECTED_FAILURES = {}
+* ``parametrize_with_checks`` over the small seeded instances of the list
+  (one test per check, fast);
+* ``check_estimator`` on every public class with its *default* parameters
+  (what a user gets from ``Estimator()``: full-size networks), one test per
+  class, marked ``slow``.
+
+An expected failure needs a reason a user would accept; xfails are strict,
+so an entry that starts passing must be removed.
+
+Also here: the Numba kernels compile without IR warnings (a check common to
+every estimator's kernels).
+"""
+import traceback
+import warnings
+
+import numba
+import numpy as np
+import pytest
+from numba.core.errors import NumbaIRAssumptionWarning
+from sklearn.utils.estimator_checks import (check_estimator,
+                                            parametrize_with_checks)
+
+from ._estimators import CASES
+
+_CASE_OF = {id(case.estimator): case for case in CASES}
 
 
-def _expected(est):
-    return EXPECTED_FAILURES.get(type(est).__name__, {})
+def _expected(estimator):
+    return _CASE_OF[id(estimator)].expected_failed_checks
 
 
-@parametrize_with_checks([BernoulliRBM(n_components=4, n_iter=3, random_state=0)],
-                         expected_failed_checks=_expected)
+@parametrize_with_checks([case.estimator for case in CASES],
+                         expected_failed_checks=_expected, xfail_strict=True)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# ------------------------------------------------------ default parameters
+#: class name -> {check name: reason} for ``Estimator()``
+EXPECTED_FAILED_DEFAULT = {}
+
+_CLASSES = sorted({type(case.estimator) for case in CASES}, key=lambda c: c.__name__)
+
+
+def _describe(result):
+    """``check: Error: message (file:line: failing source line)``."""
+    exc = result["exception"]
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    message = (str(exc).strip().splitlines() or [""])[0]
+    return (f"{result['check_name']}: {type(exc).__name__}: {message} "
+            f"({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}: {frame.line})")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("Estimator", _CLASSES, ids=lambda c: c.__name__)
+def test_sklearn_compatible_with_default_parameters(Estimator):
+    """Every check on ``Estimator()``, every failure listed (not only the first)."""
+    expected = EXPECTED_FAILED_DEFAULT.get(Estimator.__name__, {})
+    results = check_estimator(Estimator(), expected_failed_checks=expected,
+                              on_fail=None, on_skip=None)
+    failed = [_describe(r) for r in results if r["status"] == "failed"]
+    assert not failed, (f"{Estimator.__name__}() fails {len(failed)} check(s):\n"
+                        + "\n".join(failed))
+    stale = {r["check_name"] for r in results
+             if r["expected_to_fail"] and r["status"] == "passed"}
+    assert not stale, f"expected to fail but passed (remove them): {sorted(stale)}"
+
+
+# ------------------------------------------------------------ Numba kernels
+def _sigmoid_kernel_calls(dtype):
+    """Every kernel that inlines the ``_sigmoid`` overload, with arguments."""
+    from skdeepgen._kernels import nn, units
+    rng = np.random.RandomState(0)
+    Z = rng.standard_normal((4, 3)).astype(dtype)
+    b = rng.standard_normal(3).astype(dtype)
+    out = np.empty_like(Z)
+    acc = np.zeros(3, dtype)
+    none = np.empty((0, 3), dtype)
+    calls = {
+        nn._add_bias_activate: (Z.copy(), b, 1, 0.5, 1),
+        nn._sigmoid_cross_entropy: (Z.copy(), b, out, out.copy(), acc.copy()),
+        nn._squared_error: (Z.copy(), b, 1, out, out.copy(), acc.copy()),
+        units._sigmoid_sample: (Z.copy(), b, out, dtype(1.0), out.copy(), 1,
+                                acc.copy(), acc.copy()),
+        units._nrelu_sample: (Z.copy(), b, none, dtype(1.0), out, 1,
+                              acc.copy(), acc.copy()),
+    }
+    users = {k for mod in (nn, units) for k in vars(mod).values()
+             if isinstance(k, numba.core.registry.CPUDispatcher)
+             and "_sigmoid" in k.py_func.__code__.co_names}
+    assert users == set(calls), "a new kernel calls _sigmoid: add it here"
+    return calls
+
+
+@pytest.mark.slow  # about 8 s per dtype: Numba compiles five kernels afresh
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kernels_compile_without_numba_ir_warnings(dtype):
+    """Numba warns (NumbaIRAssumptionWarning) when one kernel inlines the
+    same ``_sigmoid`` overload twice: see ``skdeepgen._kernels.units._sigmoid``.
+    The cached kernels would not recompile, so fresh, uncached copies are
+    compiled here."""
+    for kernel, args in _sigmoid_kernel_calls(dtype).items():
+        options = {k: v for k, v in kernel.targetoptions.items() if k != "nopython"}
+        fresh = numba.njit(**options)(kernel.py_func)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", NumbaIRAssumptionWarning)
+            fresh(*args)

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepgen import DBN, BernoulliRBM, DBNClassifier, DeepAutoencoder
 from skdeepgen.retrieval import hamming_distances, hamming_neighbors
@@ -15,14 +14,8 @@ from ._naive import activate
 SMALL_RBM = BernoulliRBM(n_iter=2, batch_size=10)
 
 
-@parametrize_with_checks(
-    [DBN((5, 3), rbm=SMALL_RBM, random_state=0),
-     DBNClassifier((6, 5), rbm=SMALL_RBM, max_iter=30, learning_rate=0.5,
-                   batch_size=10, random_state=0),
-     DeepAutoencoder((5,), n_components=3, rbm=SMALL_RBM, max_iter=3,
-                     batch_size=10, random_state=0)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# scikit-learn's checks and the shared contracts: tests/test_common.py and
+# tests/test_contracts.py, over the list in tests/_estimators.py
 
 
 # ----------------------------------------------------------------- fixtures

@@ -64,7 +64,7 @@ def test_gradient_estimate_agrees_with_exact_gradient(method):
     rng = np.random.RandomState(0)
     rbm.h_samples_ = (rng.uniform(size=(len(X_big), 4)) < 0.5).astype(float)
     W0 = rbm.components_.copy()
-    rbm._fit_minibatch(X_big, 99)
+    rbm._fit_minibatch(X_big, None, 99)
     estimate = (rbm.components_ - W0) / lr
     cos = np.sum(estimate * exact) / np.linalg.norm(estimate) / np.linalg.norm(exact)
     assert cos > 0.97
@@ -132,6 +132,23 @@ def test_sparse_input_gives_same_model_as_dense(binary_data):
     np.testing.assert_allclose(sparse.components_, dense.components_, rtol=1e-10)
     np.testing.assert_allclose(sparse.transform(sp.csr_matrix(binary_data)),
                                dense.transform(binary_data), rtol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_sparse_minibatches_keep_sparse_products(method):
+    """A sparse enough CSR minibatch takes the sparse positive phase (no dense
+    copy of the data); the model is the one the dense BLAS path learns."""
+    rng = np.random.RandomState(0)
+    X = (rng.uniform(size=(120, 200)) < 0.03).astype(np.float64)
+    kw = dict(n_iter=3, method=method, n_gibbs_steps=2, sparsity_target=0.1,
+              batch_size=40, random_state=0)
+    dense = BernoulliRBM(5, **kw).fit(X)
+    sparse = BernoulliRBM(5, **kw)
+    assert sp.csr_matrix(X[:40]).nnz <= sparse._dense_fraction * X[:40].size
+    sparse.fit(sp.csr_matrix(X))
+    for attr in ("components_", "intercept_hidden_", "intercept_visible_"):
+        np.testing.assert_allclose(getattr(sparse, attr), getattr(dense, attr),
+                                   rtol=1e-10, atol=1e-12)
 
 
 def test_learns_something_useful(digits01):
@@ -234,10 +251,16 @@ def test_dropin_names_match_scikit_learn(binary_data):
     shared = set(SkRBM().get_params()) & set(BernoulliRBM().get_params())
     assert shared == {"n_components", "learning_rate", "batch_size", "n_iter",
                       "verbose", "random_state"}
-    ours = BernoulliRBM(3, n_iter=1, random_state=0).fit(binary_data)
+    ours = BernoulliRBM(3, n_iter=1, method="pcd", random_state=0).fit(binary_data)
     theirs = SkRBM(3, n_iter=1, random_state=0).fit(binary_data)
-    for attr in ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_"):
-        assert getattr(ours, attr).shape == getattr(theirs, attr).shape or attr == "h_samples_"
+    for attr in ("components_", "intercept_hidden_", "intercept_visible_"):
+        assert getattr(ours, attr).shape == getattr(theirs, attr).shape
+    # one persistent chain per minibatch row (the batch sizes differ)
+    assert ours.h_samples_.shape == (ours.batch_size, 3)
+    assert theirs.h_samples_.shape == (theirs.batch_size, 3)
+    # the default is CD (better features), which keeps no chains
+    assert BernoulliRBM().method == "cd"
+    assert not hasattr(BernoulliRBM(3, n_iter=1).fit(binary_data), "h_samples_")
 
 
 def test_gibbs_and_sample_from_init(binary_data):

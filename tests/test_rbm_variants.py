@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepgen import (BernoulliRBM, CategoricalRBM, GaussianBernoulliRBM,
                        ReplicatedSoftmaxRBM)
@@ -24,15 +23,8 @@ def _one_blas_thread():
         yield
 
 
-@parametrize_with_checks(
-    [GaussianBernoulliRBM(n_components=4, n_iter=3, random_state=0),
-     GaussianBernoulliRBM(n_components=4, n_iter=3, learn_variance=True,
-                          hidden="nrelu", random_state=0),
-     ReplicatedSoftmaxRBM(n_components=4, n_iter=3, random_state=0),
-     CategoricalRBM(n_components=4, n_iter=3, random_state=0),
-     BernoulliRBM(n_components=4, n_iter=3, hidden="nrelu", random_state=0)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# scikit-learn's checks and the shared contracts: tests/test_common.py and
+# tests/test_contracts.py, over the list in tests/_estimators.py
 
 
 # ------------------------------------------------------------ log-likelihoods
@@ -311,3 +303,110 @@ def test_bernoulli_visibles_with_nrelu_hiddens(digits01):
     clf = LogisticRegression(max_iter=2000).fit(H[:1200], y[:1200])
     # measured 0.78 after 10 epochs (binary hiddens do better on this data)
     assert clf.score(H[1200:], y[1200:]) > 0.7
+
+
+# ------------------------------------------------------------ shared contracts
+def _fitted_variants(dtype=np.float64):
+    """Each RBM class fitted on data it models, with that data."""
+    rng = np.random.RandomState(0)
+    binary = (rng.uniform(size=(60, 6)) < 0.4).astype(dtype)
+    real = rng.standard_normal((60, 6)).astype(dtype)
+    counts = rng.poisson(1.0, (60, 6)).astype(dtype)
+    ratings = rng.randint(1, 4, (60, 6)).astype(dtype)
+    ratings[rng.uniform(size=ratings.shape) < 0.2] = np.nan
+    kw = dict(n_components=3, n_iter=2, random_state=0)
+    return [(BernoulliRBM(**kw).fit(binary), binary),
+            (BernoulliRBM(hidden="nrelu", **kw).fit(binary), binary),
+            (GaussianBernoulliRBM(**kw).fit(real), real),
+            (ReplicatedSoftmaxRBM(**kw).fit(counts), counts),
+            (CategoricalRBM(**kw).fit(ratings), ratings)]
+
+
+@pytest.mark.parametrize("Estimator", [BernoulliRBM, GaussianBernoulliRBM,
+                                       ReplicatedSoftmaxRBM, CategoricalRBM])
+def test_parameter_constraints_are_exactly_the_parameters(Estimator):
+    est = Estimator()
+    assert set(est._parameter_constraints) == set(est.get_params(deep=False))
+
+
+def test_pandas_in_and_out_without_spurious_warnings():
+    import warnings
+    pd = pytest.importorskip("pandas")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    for est, X in _fitted_variants():
+        df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # e.g. "X does not have valid feature names"
+            est.set_params(early_stopping=True, validation_fraction=0.2).fit(df)
+            est.set_params(early_stopping=False).fit(df).partial_fit(df)
+            out = est.set_output(transform="pandas").transform(df)
+        name = type(est).__name__.lower()
+        assert list(out.columns) == [f"{name}{i}" for i in range(3)]
+        assert list(est.get_feature_names_out()) == list(out.columns)
+        np.testing.assert_allclose(out.to_numpy(), est.set_output(transform="default")
+                                   .transform(df))
+    y = np.arange(60) % 2
+    pipe = make_pipeline(BernoulliRBM(n_components=4, n_iter=2, random_state=0),
+                         LogisticRegression()).set_output(transform="pandas")
+    binary = _fitted_variants()[0][1]
+    df = pd.DataFrame(binary, columns=list("abcdef"))
+    assert pipe.fit(df, y).score(df, y) > 0
+    assert list(pipe[:-1].transform(df).columns) == [f"bernoullirbm{i}" for i in range(4)]
+
+
+def _act(name, Z):
+    if name == "logistic":
+        return 1 / (1 + np.exp(-Z))
+    if name == "relu":
+        return np.maximum(Z, 0)
+    if name == "softmax":
+        E = np.exp(Z - Z.max(axis=1, keepdims=True))
+        return E / E.sum(axis=1, keepdims=True)
+    assert name == "identity"
+    return Z
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_layer_view_reproduces_transform_and_inverse_transform(dtype):
+    tol = dict(rtol=1e-4, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-10)
+    for est, X in _fitted_variants(dtype):
+        coef, intercept, act = est.encoder_layer()
+        assert coef.dtype == intercept.dtype == dtype and coef.flags.c_contiguous
+        net_in = est.encoder_input(X)
+        assert net_in.dtype == dtype
+        np.testing.assert_allclose(_act(act, np.asarray(net_in @ coef) + intercept),
+                                   est.transform(X), **tol)
+        coef[...] = 0  # fresh copies: the model is untouched
+        assert np.any(est.components_ != 0)
+        H = est.transform(X)
+        if isinstance(est, CategoricalRBM):
+            with pytest.raises(ValueError, match="SoftmaxUnits"):
+                est.decoder_layer()
+            continue
+        coef, intercept, act = est.decoder_layer(np.float64)
+        assert coef.shape == est.components_.shape and coef.dtype == np.float64
+        # replicated softmax: the softmax gives the word probabilities
+        np.testing.assert_allclose(_act(act, H @ coef + intercept),
+                                   est.inverse_transform(H), **tol)
+
+
+def test_replicated_softmax_encoder_reads_lengths_as_a_last_column():
+    X = sp.csr_matrix(np.random.RandomState(1).poisson(1.0, (30, 8)).astype(np.float32))
+    rsm = ReplicatedSoftmaxRBM(4, n_iter=2, random_state=0).fit(X)
+    net_in = rsm.encoder_input(X)
+    assert sp.issparse(net_in) and net_in.format == "csr" and net_in.dtype == np.float32
+    np.testing.assert_array_equal(net_in.toarray()[:, -1], X.sum(axis=1).A1)
+    coef, intercept, act = rsm.encoder_layer()
+    assert coef.shape == (9, 4) and act == "logistic" and not intercept.any()
+    np.testing.assert_array_equal(coef[-1], rsm.intercept_hidden_)
+    # gibbs keeps each document's length
+    np.testing.assert_array_equal(rsm.gibbs(X).sum(axis=1), X.sum(axis=1).A1)
+
+
+def test_layers_without_a_dense_equivalent_are_refused():
+    X = np.random.RandomState(0).standard_normal((40, 3))
+    gb = GaussianBernoulliRBM(2, n_iter=2, learn_variance=True, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="GaussianBernoulliRBM visible units.*variance"):
+        gb.decoder_layer()
+    assert gb.encoder_layer()[2] == "logistic"  # the hidden side is a dense layer

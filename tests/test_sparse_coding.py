@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.linear_model import Lasso
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepgen import PredictiveSparseDecomposition, SparseCoder
 from skdeepgen._kernels.lasso import _solve_lasso_gram, _update_dict
@@ -303,16 +302,11 @@ def test_psd_codes_given_prediction_solve_augmented_lasso(patches):
         assert_allclose(z, ref, atol=1e-5)
 
 
-# -------------------------------------------------------- sklearn checks
-@parametrize_with_checks([
-    SparseCoder(n_components=5, alpha=0.1, max_iter=2, random_state=0),
-    PredictiveSparseDecomposition(n_components=5, alpha=0.1, max_iter=2,
-                                  random_state=0),
-])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+# scikit-learn's checks and the shared contracts: tests/test_common.py and
+# tests/test_contracts.py, over the list in tests/_estimators.py
 
 
+# ------------------------------------------------------------- end to end
 def test_sparse_model_in_the_main_job_beats_raw_pixels():
     from skdeepgen.experiments import run_experiment
 

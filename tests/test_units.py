@@ -8,8 +8,9 @@ from scipy.special import logsumexp
 
 from skdeepgen._kernels.units import (_gaussian_sample, _multinomial_sample,
                                       _nrelu_sample, _softmax_sample)
+from skdeepgen.nn import ACTIVATIONS
 from skdeepgen.units import (BernoulliUnits, GaussianUnits, NReLUUnits,
-                             ReplicatedSoftmaxUnits, SoftmaxUnits)
+                             ReplicatedSoftmaxUnits, SoftmaxUnits, layer_input)
 
 from . import _naive
 
@@ -182,3 +183,37 @@ def test_base_rate_biases_match_the_marginals():
     counts = np.array([[3.0, 1.0, 0.0]])
     q = np.exp(ReplicatedSoftmaxUnits().base_rate_bias(counts))
     np.testing.assert_allclose(q, np.array([4, 2, 1]) / 7)  # add-one smoothed
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_layer_input_sums_its_neighbours_and_scales_the_bias(sparse):
+    rng = np.random.RandomState(6)
+    below, above = rng.uniform(size=(4, 5)), rng.uniform(size=(4, 2))
+    W1, W2, c = rng.standard_normal((3, 5)), rng.standard_normal((3, 2)), rng.standard_normal(3)
+    state = sp.csr_matrix(below) if sparse else below
+    out = np.empty((4, 3))
+    # unscaled: the bias is left for the fused unit kernel
+    assert layer_input(out, [(state, W1.T), (above, W2.T)], c) is c
+    np.testing.assert_allclose(out, below @ W1.T + above @ W2.T, rtol=1e-12)
+    # scaled per row (document lengths): the scaled bias is added, zeros returned
+    lengths = np.array([1.0, 2.0, 0.0, 7.0])
+    rest = layer_input(out, [(state, W1.T)], c, lengths)
+    np.testing.assert_array_equal(rest, 0.0)
+    np.testing.assert_allclose(out, below @ W1.T + lengths[:, None] * c, rtol=1e-12)
+    out32 = np.empty((4, 3), np.float32)  # mixed dtypes are cast into out
+    layer_input(out32, [(state, W1.T)], c, 3.0)
+    np.testing.assert_allclose(out32, below @ W1.T + 3 * c, rtol=1e-5)
+
+
+def test_activations_name_the_dense_layer_equivalents():
+    assert BernoulliUnits().feedforward_activation("x") == "logistic"
+    assert NReLUUnits().feedforward_activation("x") == "relu"
+    assert GaussianUnits().feedforward_activation("x") == "identity"
+    assert ReplicatedSoftmaxUnits().feedforward_activation("x") == "softmax"
+    for units in (BernoulliUnits(), NReLUUnits(), GaussianUnits(), ReplicatedSoftmaxUnits()):
+        assert units.activation in ACTIVATIONS
+    assert SoftmaxUnits(3).activation is None
+    with pytest.raises(ValueError, match="layer 2: SoftmaxUnits.*no deterministic"):
+        SoftmaxUnits(3).feedforward_activation("layer 2")
+    with pytest.raises(ValueError, match="variance != 1"):
+        GaussianUnits(np.array([1.0, 2.0])).feedforward_activation("layer 0")

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._config import jit
 from .random import _stream_base
-from .units import _normals_row, _sigmoid
+from .units import _normals_row, _sigmoid, _sigmoid64
 
 IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
 
@@ -42,9 +42,11 @@ def _add_bias_activate(Z, b, kind, noise_std, seed):
             for j in range(m):
                 Z[i, j] = _sigmoid(Z[i, j] + b[j])
     elif kind == 2:
+        # tanh(z) = 2 sigmoid(2 z) - 1, in float64 for both dtypes (2.0 * z);
+        # _sigmoid64, not a second _sigmoid call: see _kernels.units._sigmoid
         for i in range(n):
             for j in range(m):
-                Z[i, j] = 2.0 * _sigmoid(2.0 * (Z[i, j] + b[j])) - 1.0
+                Z[i, j] = 2.0 * _sigmoid64(2.0 * (Z[i, j] + b[j])) - 1.0
     elif kind == 3:
         for i in range(n):
             for j in range(m):
@@ -170,8 +172,8 @@ def _squared_error(Z, b, kind, Y, D, acc):
             if kind == 1:
                 a = _sigmoid(z)
                 g = a * (1.0 - a)
-            elif kind == 2:
-                a = 2.0 * _sigmoid(2.0 * z) - 1.0
+            elif kind == 2:  # tanh in float64, as in _add_bias_activate
+                a = 2.0 * _sigmoid64(2.0 * z) - 1.0
                 g = 1.0 - a * a
             elif kind == 3:
                 a = 0.0 if z < 0.0 else z  # NaN passes through

@@ -101,7 +101,17 @@ def _sigmoid32(x):
 
 
 def _sigmoid(x):
-    """Logistic function of a float: float32 math for float32, else float64."""
+    """Logistic function of a float: float32 math for float32, else float64.
+
+    Call it at most once per argument type in a kernel; where a kernel needs
+    a second float64 sigmoid, call ``_sigmoid64`` directly.  Numba's inliner
+    of overloads gives the second inlined copy of the same implementation
+    SSA versions of its variables (the loop and branch variables of
+    ``_horner``, ``_square_times``, the clamps) that the caller's scope does
+    not know: a ``NumbaIRAssumptionWarning`` per variable on every fresh
+    compile (numba issues #7802, #8130).  ``tests/test_common.py`` compiles
+    the kernels fresh with that warning as an error.
+    """
     raise NotImplementedError("only callable from compiled kernels")
 
 
@@ -381,7 +391,8 @@ def _stepped_softplus_rowsum(pre, bias):
     The marginal of stepped-sigmoid units (the model NReLU units
     approximate).  Terms with argument above 40 equal their argument to
     double precision and are summed in closed form; the loop stops once
-    terms fall below ~1e-18, so the cost per element is bounded (~82 terms).
+    terms fall below ~1e-18, so the cost per element is bounded (~83 terms,
+    also for finite inputs beyond 2**53).
     NaN and +inf propagate.
     """
     n, m = pre.shape
@@ -399,7 +410,9 @@ def _stepped_softplus_rowsum(pre, bias):
                 q = np.floor(x - 39.5)
                 acc += q * (x + 0.5) - 0.5 * q * (q + 1.0)
             k = q + 1.0
-            while True:
+            # at most 83 terms remain (t from below 40.5 down to -42); the
+            # bound also ends the loop where k += 1 no longer changes k
+            for _ in range(90):
                 t = x - k + 0.5
                 if t < -42.0:
                     break
