@@ -308,28 +308,6 @@ class StackAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     }
     _n_monitor = 0
 
-    def fit(self, X, y=None):
-        """Pretrain the stack on ``X``, unroll it, fine-tune the reconstruction.
-
-        Ctrl-C during fine-tuning keeps the last completed epoch (with a
-        ``TrainingInterrupted`` warning); during pretraining it cancels the
-        call and leaves the autoencoder as it was.  ``partial_fit`` makes one
-        fine-tuning pass (the first call pretrains on its chunk).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted autoencoder.
-        """
-        return super().fit(X, y)
-
     def _sizes(self):
         return check_sizes(self.hidden_layer_sizes) + [int(self.n_components)]
 

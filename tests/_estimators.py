@@ -137,10 +137,8 @@ CASES = [
          BernoulliRBM(n_components=4, n_iter=3, batch_size=10, random_state=0),
          binary_data, "n_iter", diverge=_HUGE_LR),
     Case("BernoulliRBM-nrelu",
-         # default batch_size: one update per epoch of scikit-learn's
-         # unscaled check data (see the report: minibatches of 10 make the
-         # rectified units blow up and the pseudo-likelihood monitor hang)
-         BernoulliRBM(n_components=4, n_iter=3, hidden="nrelu", random_state=0),
+         BernoulliRBM(n_components=4, n_iter=3, batch_size=10, hidden="nrelu",
+                      random_state=0),
          binary_data, "n_iter", diverge=_HUGE_LR),
     Case("GaussianBernoulliRBM",
          GaussianBernoulliRBM(n_components=4, n_iter=3, batch_size=10,

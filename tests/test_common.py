@@ -41,7 +41,22 @@ def test_sklearn_compatible(estimator, check):
 
 # ------------------------------------------------------ default parameters
 #: class name -> {check name: reason} for ``Estimator()``
-EXPECTED_FAILED_DEFAULT = {}
+EXPECTED_FAILED_DEFAULT = {
+    "DBNClassifier": {
+        "check_classifiers_train": (
+            "the defaults are the MNIST recipe (a 500-500-2000 stack pretrained "
+            "10 epochs per layer, then 40 fine-tuning epochs of SGD at "
+            "learning_rate=0.3: about 6,000 updates per layer on 60,000 "
+            "images).  The check's 300 standardised 2-D points give 3 "
+            "minibatches per epoch: the Gaussian bottom layer barely moves in 30 "
+            "updates and fine-tuning at 0.3 oscillates on the 2000-unit top "
+            "layer, so training accuracy stays at chance (0.33-0.62 measured "
+            "for Gaussian-layer learning rates 0.001-0.1).  Small data wants a "
+            "small stack and more updates: DBNClassifier((50, 50), "
+            "batch_size=10) passes this check, as does the seeded instance "
+            "of the list."),
+    },
+}
 
 _CLASSES = sorted({type(case.estimator) for case in CASES}, key=lambda c: c.__name__)
 

@@ -33,21 +33,6 @@ _STACKS = pytest.mark.parametrize(
     "case", [c for c in CASES if c.stack], ids=lambda c: c.id)
 
 
-#: (test, case id) -> why the test is not run: it would hang, not fail
-#: (a package bug; remove the entry with the fix)
-_KNOWN_HANGS = {
-    ("divergence", "BernoulliRBM-nrelu"):
-        "hangs: learning_rate=1e300 leaves finite hidden inputs above 2**53, "
-        "where the pseudo-likelihood monitor's _stepped_softplus_rowsum loops "
-        "forever (k += 1.0 no longer changes k)",
-}
-
-
-def _skip_known_hang(test, case):
-    if (test, case.id) in _KNOWN_HANGS:
-        pytest.xfail(_KNOWN_HANGS[test, case.id])
-
-
 # ------------------------------------------------------------------ helpers
 def _fit(est, X, y):
     return est.fit(X) if y is None else est.fit(X, y)
@@ -336,7 +321,6 @@ def test_interrupt_in_a_layer_cancels_the_whole_call(case, monkeypatch):
 def test_divergence_raises_with_advice(case):
     if case.diverge is None:
         pytest.skip(f"{case.id} cannot diverge: {case.no_divergence}")
-    _skip_known_hang("divergence", case)
     X, y = case.data()
     est = clone(case.estimator).set_params(**case.diverge)
     hint = "|".join(name.split("__")[-1] for name in case.diverge)

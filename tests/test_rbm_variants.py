@@ -305,7 +305,7 @@ def test_bernoulli_visibles_with_nrelu_hiddens(digits01):
     assert clf.score(H[1200:], y[1200:]) > 0.7
 
 
-# ------------------------------------------------------------ shared contracts
+# ------------------------------------------------------- dense-layer view
 def _fitted_variants(dtype=np.float64):
     """Each RBM class fitted on data it models, with that data."""
     rng = np.random.RandomState(0)
@@ -320,39 +320,6 @@ def _fitted_variants(dtype=np.float64):
             (GaussianBernoulliRBM(**kw).fit(real), real),
             (ReplicatedSoftmaxRBM(**kw).fit(counts), counts),
             (CategoricalRBM(**kw).fit(ratings), ratings)]
-
-
-@pytest.mark.parametrize("Estimator", [BernoulliRBM, GaussianBernoulliRBM,
-                                       ReplicatedSoftmaxRBM, CategoricalRBM])
-def test_parameter_constraints_are_exactly_the_parameters(Estimator):
-    est = Estimator()
-    assert set(est._parameter_constraints) == set(est.get_params(deep=False))
-
-
-def test_pandas_in_and_out_without_spurious_warnings():
-    import warnings
-    pd = pytest.importorskip("pandas")
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    for est, X in _fitted_variants():
-        df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # e.g. "X does not have valid feature names"
-            est.set_params(early_stopping=True, validation_fraction=0.2).fit(df)
-            est.set_params(early_stopping=False).fit(df).partial_fit(df)
-            out = est.set_output(transform="pandas").transform(df)
-        name = type(est).__name__.lower()
-        assert list(out.columns) == [f"{name}{i}" for i in range(3)]
-        assert list(est.get_feature_names_out()) == list(out.columns)
-        np.testing.assert_allclose(out.to_numpy(), est.set_output(transform="default")
-                                   .transform(df))
-    y = np.arange(60) % 2
-    pipe = make_pipeline(BernoulliRBM(n_components=4, n_iter=2, random_state=0),
-                         LogisticRegression()).set_output(transform="pandas")
-    binary = _fitted_variants()[0][1]
-    df = pd.DataFrame(binary, columns=list("abcdef"))
-    assert pipe.fit(df, y).score(df, y) > 0
-    assert list(pipe[:-1].transform(df).columns) == [f"bernoullirbm{i}" for i in range(4)]
 
 
 def _act(name, Z):
