@@ -197,7 +197,9 @@ class DBNClassifier(StackClassifier):
         Fine-tuning epochs (0: pretrained weights + a softmax never trained).
         The defaults are the recipe of ``examples/dbn_mnist.py`` (1.26% test
         error on MNIST with ``hidden_layer_sizes=(500, 500, 2000)``, see
-        ``doc/results.md``).
+        ``doc/results.md``), tuned for tens of thousands of samples; a few
+        hundred samples want a smaller stack and more updates, e.g.
+        ``DBNClassifier((50, 50), batch_size=10)``.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` (also from
         pretraining), stop when the validation error stops improving and
