@@ -22,7 +22,8 @@ from _common import DEFAULT_MNIST, interleaved_best, load_mnist_train
 
 def time_skdeepgen(X, h, bs, repeats):
     from skdeepgen import BernoulliRBM
-    BernoulliRBM(h, batch_size=bs, n_iter=1, random_state=0).fit(X[:2 * bs])  # compile
+    BernoulliRBM(h, batch_size=bs, n_iter=1, method="pcd",
+                 random_state=0).fit(X[:2 * bs])  # compile
     return lambda: BernoulliRBM(h, batch_size=bs, n_iter=1, method="pcd",
                                 learning_rate=0.05, momentum=0.5,
                                 random_state=0).fit(X)

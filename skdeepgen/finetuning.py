@@ -178,7 +178,9 @@ class StackClassifier(ClassifierMixin, FineTunedStack):
 
         The first call pretrains the stack on this ``X`` and builds the
         network, then makes the pass; later calls continue the fine-tuning
-        (optimizer state included).
+        (optimizer state included).  The learning-rate schedule counts
+        passes across calls: ``"linear"`` reaches zero after ``max_iter``
+        of them, so open-ended streams want ``"constant"``.
 
         Parameters
         ----------
@@ -210,13 +212,12 @@ class StackClassifier(ClassifierMixin, FineTunedStack):
         check_classification_targets(y)
         if reset:
             self.classes_ = np.unique(y if classes is None else np.asarray(classes))
-        idx = np.searchsorted(self.classes_, y)
-        unseen = (idx >= len(self.classes_)) | (self.classes_[np.minimum(
-            idx, len(self.classes_) - 1)] != y)
+        unseen = ~np.isin(y, self.classes_)
         if unseen.any():
             raise ValueError(f"y has labels {np.unique(y[unseen]).tolist()} not in "
                              f"classes {self.classes_.tolist()}")
-        return X, np.eye(len(self.classes_), dtype=X.dtype)[idx]
+        return X, np.eye(len(self.classes_), dtype=X.dtype)[
+            np.searchsorted(self.classes_, y)]
 
     def _stratify(self, Y):
         labels = Y.argmax(axis=1)
