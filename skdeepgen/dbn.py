@@ -162,7 +162,14 @@ class DBN(LayerStack):
         return h
 
 
-class DBNClassifier(StackClassifier):
+class _DBNPretrained:
+    """The stack of the DBN-based networks: a :class:`DBN` of ``rbm`` layers."""
+
+    def _make_stack(self, sizes, seed):
+        return DBN(sizes, rbm=self.rbm, verbose=self.verbose, random_state=seed)
+
+
+class DBNClassifier(_DBNPretrained, StackClassifier):
     """DBN pretraining + softmax output, fine-tuned with backpropagation.
 
     The greedy RBM stack (see :class:`DBN`) initialises a sigmoid network
@@ -257,11 +264,8 @@ class DBNClassifier(StackClassifier):
             random_state=random_state)
         self.rbm = rbm
 
-    def _make_stack(self, sizes, seed):
-        return DBN(sizes, rbm=self.rbm, verbose=self.verbose, random_state=seed)
 
-
-class DeepAutoencoder(StackAutoencoder):
+class DeepAutoencoder(_DBNPretrained, StackAutoencoder):
     """Deep autoencoder: an unrolled RBM stack fine-tuned on the reconstruction.
 
     ``n_features -> hidden_layer_sizes -> n_components`` is pretrained as a
@@ -374,5 +378,3 @@ class DeepAutoencoder(StackAutoencoder):
         self.loss = loss
         self.word_weights = word_weights
 
-    def _make_stack(self, sizes, seed):
-        return DBN(sizes, rbm=self.rbm, verbose=self.verbose, random_state=seed)

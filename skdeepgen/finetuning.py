@@ -31,7 +31,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._training import draw_seeds
 from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from .nn import DenseNetwork
-from .stacking import LayerStack, check_sizes, in_unit_range, mirror, unroll
+from .stacking import (LayerStack, check_input, check_sizes, in_unit_range,
+                       mirror, unroll)
 
 __all__ = ["FineTunedStack", "StackClassifier", "StackAutoencoder"]
 
@@ -116,9 +117,7 @@ class FineTunedStack(BaseMinibatchEstimator):
             self.solver, self.learning_rate_schedule, momentum=self.momentum,
             weight_decay=self.weight_decay, nesterov=self.momentum > 0)
 
-    def _check_X(self, X, reset):
-        return validate_data(self, X, reset=reset, accept_sparse="csr",
-                             dtype=[np.float64, np.float32])
+    _check_X = check_input
 
     def _net_input(self, X):
         """Validated ``X`` as the network's input (in its dtype; the bottom

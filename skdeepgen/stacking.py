@@ -46,6 +46,13 @@ def in_unit_range(X):
     return data.size == 0 or (data.min() >= 0 and data.max() <= 1)
 
 
+def check_input(est, X, reset):
+    """``validate_data`` for a stack's input (dense or CSR, float32/float64):
+    the one data check of the stacks and of the networks built on them."""
+    return validate_data(est, X, reset=reset, accept_sparse="csr",
+                         dtype=[np.float64, np.float32])
+
+
 def unroll(layers, dtype):
     """Encoder layers ``(coefs, intercepts, activations)`` of fitted layers,
     bottom to top: layer ``i`` computes ``layers[i].transform``."""
@@ -97,9 +104,7 @@ class LayerStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TransactionM
         """Unfitted layer estimators, one per layer (clones are fitted)."""
         raise NotImplementedError
 
-    def _check_X(self, X, reset):
-        return validate_data(self, X, reset=reset, accept_sparse="csr",
-                             dtype=[np.float64, np.float32])
+    _check_X = check_input
 
     def _make_layers(self, X, rng):
         """Clones of the templates with their sizes and seeds set."""
