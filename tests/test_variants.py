@@ -64,6 +64,13 @@ def test_bad_arguments():
         make_mnist_variant("rect", n_valid=-1)
 
 
+@pytest.mark.parametrize("name", ["rect", "convex"])
+def test_empty_and_single_example_splits(name):
+    X_tr, X_va, X_te, y_tr, y_va, y_te = make_mnist_variant(
+        name, n_train=1, n_valid=0, n_test=2, return_X_y=True)
+    assert X_tr.shape == (1, 784) and X_va.shape == (0, 784) and y_te.shape == (2,)
+
+
 def test_missing_mnist_says_where(tmp_path):
     with pytest.raises(FileNotFoundError, match="looked in"):
         make_mnist_variant("basic", data_home=tmp_path, download_if_missing=False)
@@ -157,8 +164,9 @@ def test_convex_classes_have_the_same_mean_area():
 
 def test_rotate_matches_scipy():
     rng = np.random.RandomState(0)
-    images = rng.uniform(size=(4, 28, 28)).astype(np.float32)
-    angles = np.array([0.0, 0.5, 2.0, 5.9])
+    # the corners at 45 degrees reach furthest outside the image
+    angles = np.array([0.0, 0.5, 2.0, 5.9] + list(np.pi / 4 * np.arange(1, 8, 2)))
+    images = rng.uniform(size=(len(angles), 28, 28)).astype(np.float32)
     got = _rotate(images, angles).reshape(-1, 28, 28)
     for g, img, a in zip(got, images, angles):
         ref = ndimage.rotate(img, np.rad2deg(a), reshape=False, order=1, mode="grid-constant")

@@ -254,7 +254,7 @@ def _make_convex(n, rng):
         need -= len(union)
     if found:
         masks[y == 0] = np.concatenate(found)
-    return masks.reshape(n, -1).astype(np.float32), y
+    return masks.reshape(n, _SIDE * _SIDE).astype(np.float32), y
 
 
 # ------------------------------------------------------------------ entry
