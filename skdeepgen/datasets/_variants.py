@@ -3,7 +3,7 @@
 Larochelle, Erhan, Courville, Bergstra and Bengio (2007), "An empirical
 evaluation of deep architectures on problems with many factors of variation",
 ICML, introduced these sets; Vincent et al. (2010, JMLR, "Stacked denoising
-autoencoders", Table 3) report the stacked denoising autoencoder on them.
+autoencoders") report the stacked denoising autoencoder on them.
 The published files are not needed: the sets are regenerated here, from the
 MNIST IDX files for the digit variants and from scratch for the shapes.
 """
@@ -228,14 +228,9 @@ _COLUMNS = np.arange(_SIDE)
 
 def _runs_contiguous(masks, axis):
     """Whether every row (axis=2) or column (axis=1) holds at most one run."""
-    starts = masks & ~np.roll(masks, 1, axis=axis)
-    first = masks.take([0], axis=axis)
-    starts = starts + 0  # bool -> int, then fix the wrapped-around first cell
-    if axis == 2:
-        starts[:, :, :1] = first
-    else:
-        starts[:, :1, :] = first
-    return (starts.sum(axis) <= 1).all(1)
+    m = np.moveaxis(masks, axis, -1)
+    starts = m[..., 0].astype(np.intp) + (m[..., 1:] & ~m[..., :-1]).sum(-1)
+    return (starts <= 1).all(1)
 
 
 def _make_convex(n, rng):
