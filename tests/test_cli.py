@@ -6,10 +6,19 @@ from skdeepgen.__main__ import main
 from skdeepgen.experiments import MODELS, format_table, run_experiment
 
 
-def test_default_run_beats_nothing_and_prints_table(capsys):
-    assert main(["--quiet"]) == 0
+def test_default_run_learns_features_ahead_of_raw_pixels(capsys, tmp_path):
+    figure = tmp_path / "filters.png"
+    assert main(["--quiet", "--figure", str(figure)]) == 0
     out = capsys.readouterr().out
-    assert "raw pixels" in out and "accuracy" in out and "fit s" in out
+    assert "raw pixels" in out and "learner s" in out and "classifier s" in out
+    assert "ahead of raw pixels" in out and "not ahead" not in out
+    assert "next: --model" in out
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "pip install matplotlib" in out
+    else:
+        assert figure.exists() and str(figure) in out
 
 
 def test_run_experiment_rows():
@@ -17,6 +26,7 @@ def test_run_experiment_rows():
     assert [r["features"] for r in rows][0] == "raw pixels"
     assert all(0.8 < r["accuracy"] <= 1 for r in rows)
     assert "error %" in format_table(rows)
+    assert rows[0]["transformer"] is None and rows[1]["learner_s"] > 0
 
 
 def test_list_and_registry(capsys):

@@ -81,3 +81,28 @@ def test_split_validation_errors_clearly():
     assert len(va) == 2 and len(np.intersect1d(tr, va)) == 0
     with pytest.raises(ValueError, match="validation_fraction"):
         split_validation(2, 0.1, rng)
+
+
+def test_eta_leaves_numba_compilation_out():
+
+    from numba import njit
+
+    from skdeepgen._training.progress import Progress, compile_timer
+
+    out = io.StringIO()
+    progress = Progress("M", 1, 3, stream=out)
+    progress.record(8.0, epoch=1, seconds=10.0)
+    assert "(of which compiling 8.0s)  ETA 4s" in out.getvalue()  # 2 s x 2 left
+    progress.record(0.0, epoch=2, seconds=2.0)
+    assert out.getvalue().splitlines()[-1].endswith("2.00s  ETA 2s")
+
+    @njit
+    def add_one(x):
+        return x + 1
+
+    with compile_timer() as compiling:
+        add_one(1)
+    assert compiling.seconds > 0
+    with compile_timer() as compiling:
+        add_one(2)
+    assert compiling.seconds == 0.0

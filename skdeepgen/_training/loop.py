@@ -26,7 +26,7 @@ import numpy as np
 from .early_stopping import EarlyStopping
 from .guard import check_finite_loss, check_finite_params
 from .minibatch import iter_minibatches, n_minibatches
-from .progress import Progress
+from .progress import Progress, compile_timer
 from .random import draw_seeds
 
 __all__ = ["run_epochs", "nested_training", "TrainingInterrupted"]
@@ -85,8 +85,7 @@ def run_epochs(est, X, Y, n_epochs, rng, X_val=None, Y_val=None):
     else:
         X_mon, Y_mon = monitor_rows(X, Y, est._n_monitor, rng)
     progress = Progress(type(est).__name__, est.verbose, est.n_iter_ + n_epochs,
-                        history=est.history_)
-    progress._done = est.n_iter_
+                        history=est.history_, start=est.n_iter_)
     stopper = None
     if X_val is not None:
         stopper = EarlyStopping(est.n_iter_no_change, est.tol,
@@ -95,7 +94,8 @@ def run_epochs(est, X, Y, n_epochs, rng, X_val=None, Y_val=None):
     for _ in range(n_epochs):
         snapshot = est._snapshot()
         try:
-            record = _one_epoch(est, X, Y, X_mon, Y_mon, X_val is not None, n, rng)
+            with compile_timer() as compiling:
+                record = _one_epoch(est, X, Y, X_mon, Y_mon, X_val is not None, n, rng)
         except KeyboardInterrupt:
             if done == 0 or _NESTED.get() > 0:
                 raise
@@ -108,7 +108,7 @@ def run_epochs(est, X, Y, n_epochs, rng, X_val=None, Y_val=None):
             stopper = None  # keep the last epoch, not the best one
             break
         done += 1
-        progress.record(**record)
+        progress.record(compiling.seconds, **record)
         if stopper is not None:
             key = "val_" + est._monitor
             if stopper.update(record[key], est.n_iter_, est._learned_params()):
