@@ -11,7 +11,7 @@ DEFAULT_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist
 def load_mnist_train(data_home, n):
     """The first ``n`` MNIST training images (float32, C-contiguous) and labels."""
     from skdeepgen.datasets import load_mnist
-    X, y = load_mnist(data_home, subset="train", download_if_missing=False)
+    X, y = load_mnist(data_home, subset="train", return_X_y=True)
     return np.ascontiguousarray(X[:n], dtype=np.float32), y[:n]
 
 

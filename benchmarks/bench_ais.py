@@ -23,7 +23,7 @@ RESULTS = HERE / "results"
 
 def binarized_mnist(data_home):
     from skdeepgen.datasets import load_mnist
-    X_train, X_test, _, _ = load_mnist(data_home, download_if_missing=False)
+    X_train, X_test, _, _ = load_mnist(data_home, return_X_y=True)
     rng = np.random.RandomState(0)
     X_train = (rng.uniform(size=X_train.shape) < X_train).astype(np.float32)
     X_test = (rng.uniform(size=X_test.shape) < X_test).astype(np.float32)

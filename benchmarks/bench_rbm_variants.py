@@ -48,7 +48,7 @@ def main(argv=None):
                            ReplicatedSoftmaxRBM)
     from skdeepgen.datasets import load_mnist
 
-    X, _ = load_mnist(args.data_home, subset="train", download_if_missing=False)
+    X, _ = load_mnist(args.data_home, subset="train", return_X_y=True)
     X = X[:args.rows]
     rng = np.random.RandomState(0)
     Xb = (X > 0.5).astype(np.float32)

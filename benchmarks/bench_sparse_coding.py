@@ -38,7 +38,7 @@ from skdeepgen.sparse_coding import _objective_rows, sparse_encode
 def mnist_patches(data_home, n, size=8, seed=0):
     from skdeepgen.datasets import load_mnist
 
-    X_train, _, _, _ = load_mnist(data_home)
+    X_train, _, _, _ = load_mnist(data_home, return_X_y=True)
     imgs = X_train.reshape(-1, 28, 28)
     rng = np.random.RandomState(seed)
     out = []

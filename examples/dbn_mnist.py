@@ -41,7 +41,7 @@ def main():
     args = p.parse_args()
     OUT.mkdir(exist_ok=True)
 
-    X_train, X_test, y_train, y_test = load_mnist(args.data_home)
+    X_train, X_test, y_train, y_test = load_mnist(args.data_home, return_X_y=True)
     X_train, y_train = X_train[:args.n_train], y_train[:args.n_train]
     sizes = tuple(int(s) for s in args.sizes.split(","))
     rbm = BernoulliRBM(method="cd", n_iter=args.pretrain_epochs,

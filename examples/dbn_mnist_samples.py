@@ -40,7 +40,7 @@ def main():
     p.add_argument("--random-state", type=int, default=0)
     args = p.parse_args()
     OUT.mkdir(exist_ok=True)
-    X_train, X_test, _, _ = load_mnist(args.data_home)
+    X_train, X_test, _, _ = load_mnist(args.data_home, return_X_y=True)
     layers = [BernoulliRBM(method="cd", n_iter=args.epochs, learning_rate=0.05,
                            momentum=0.9, weight_decay=2e-4),
               BernoulliRBM(method="pcd", n_iter=args.epochs, learning_rate=0.01,

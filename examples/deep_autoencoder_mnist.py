@@ -57,7 +57,7 @@ def main():
     p.add_argument("--random-state", type=int, default=0)
     args = p.parse_args()
     OUT.mkdir(exist_ok=True)
-    X_train, X_test, _, _ = load_mnist(args.data_home)
+    X_train, X_test, _, _ = load_mnist(args.data_home, return_X_y=True)
     X_train = X_train[:args.n_train]
 
     t = time.perf_counter()

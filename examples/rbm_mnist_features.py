@@ -36,7 +36,7 @@ def main(argv=None):
     p.add_argument("--skip-raw", action="store_true")
     args = p.parse_args(argv)
 
-    X_train, X_test, y_train, y_test = load_mnist(args.data_home)
+    X_train, X_test, y_train, y_test = load_mnist(args.data_home, return_X_y=True)
     rows = []
     if not args.skip_raw:
         t = time.perf_counter()

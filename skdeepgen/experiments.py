@@ -59,9 +59,9 @@ def _load_digits(data_home=None):
 
 
 def _load_mnist(data_home=None):
-    from .datasets import load_mnist
+    from .datasets import fetch_mnist
 
-    return load_mnist(data_home)
+    return fetch_mnist(data_home, return_X_y=True)
 
 
 register_dataset("digits", description="scikit-learn's bundled 8x8 digits "

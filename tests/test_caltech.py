@@ -82,3 +82,11 @@ def test_mini_caltech_loads():
     assert len(data.target_names) == 10
     assert len(data.images) == 30
     assert all(max(im.shape) <= 300 and im.ndim == 2 for im in data.images)
+
+
+def test_missing_pillow_is_a_friendly_error(fake_caltech, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "PIL", None)  # "import PIL" now fails
+    with pytest.raises(ImportError, match="pip install pillow"):
+        load_caltech101(fake_caltech)

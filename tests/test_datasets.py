@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from skdeepgen.datasets import load_mnist, read_idx
+from skdeepgen.datasets import fetch_mnist, load_mnist, read_idx
 
 from .conftest import shared_data_path
 
@@ -41,26 +41,74 @@ def test_read_idx_rejects_garbage(tmp_path):
 
 
 def test_load_mnist_from_folder(fake_mnist):
-    X_tr, X_te, y_tr, y_te = load_mnist(fake_mnist)
+    X_tr, X_te, y_tr, y_te = load_mnist(fake_mnist, return_X_y=True)
     assert X_tr.shape == (12, 784) and X_te.shape == (5, 784)
     assert X_tr.dtype == np.float32 and 0 <= X_tr.min() and X_tr.max() <= 1
-    X, y = load_mnist(fake_mnist, subset="test", scale=False, dtype=np.uint8)
+    X, y = load_mnist(fake_mnist, subset="test", scale=False, dtype=np.uint8,
+                      return_X_y=True)
     assert X.dtype == np.uint8 and y.shape == (5,)
+
+
+def test_load_mnist_bunch_like_scikit_learn(fake_mnist):
+    mnist = load_mnist(fake_mnist)
+    assert mnist.data.shape == (17, 784) and mnist.target.shape == (17,)
+    np.testing.assert_array_equal(mnist.X_train, mnist.data[:12])
+    np.testing.assert_array_equal(mnist.y_test, mnist.target[12:])
+    assert mnist.feature_names[0] == "pixel1" and mnist.frame is None
+    assert "MNIST" in mnist.DESCR
+    test = load_mnist(fake_mnist, subset="test")
+    assert test.data.shape == (5, 784) and "X_train" not in test
+
+
+def test_load_mnist_as_frame(fake_mnist):
+    pd = pytest.importorskip("pandas")
+    mnist = load_mnist(fake_mnist, subset="train", as_frame=True)
+    assert isinstance(mnist.data, pd.DataFrame) and mnist.data.shape == (12, 784)
+    assert isinstance(mnist.target, pd.Series) and mnist.frame.shape == (12, 785)
+    X, y = load_mnist(fake_mnist, subset="train", as_frame=True, return_X_y=True)
+    assert list(X.columns[:2]) == ["pixel1", "pixel2"] and y.name == "class"
+
+
+def test_fetch_mnist_downloads_once_and_caches(tmp_path, monkeypatch):
+    import sklearn.datasets
+
+    rng = np.random.RandomState(0)
+    X = np.zeros((70000, 784), dtype=np.uint8)  # OpenML's shape; compresses fast
+    X[:, rng.randint(784, size=20)] = rng.randint(0, 256, size=(70000, 20))
+    y = rng.randint(0, 10, size=70000).astype(str)
+    calls = []
+
+    def fake_fetch_openml(*args, **kwargs):
+        calls.append(args)
+        return X, y
+
+    monkeypatch.setattr(sklearn.datasets, "fetch_openml", fake_fetch_openml)
+    first = fetch_mnist(tmp_path, subset="test", scale=False, dtype=np.uint8)
+    np.testing.assert_array_equal(first.data, X[60000:])
+    assert len(calls) == 1 and (tmp_path / "t10k-images-idx3-ubyte.gz").exists()
+    again = load_mnist(tmp_path, subset="test", scale=False, dtype=np.uint8)
+    np.testing.assert_array_equal(again.data, first.data)
+    np.testing.assert_array_equal(again.target, y[60000:].astype(np.int64))
+    fetch_mnist(tmp_path, subset="train")
+    assert len(calls) == 1  # cached
 
 
 def test_load_mnist_env_var(fake_mnist, monkeypatch):
     monkeypatch.setenv("SKDEEPGEN_MNIST", str(fake_mnist))
-    X, y = load_mnist(subset="train")
+    X, y = load_mnist(subset="train", return_X_y=True)
     assert X.shape == (12, 784)
 
 
 def test_missing_files_say_where_and_what(tmp_path):
-    with pytest.raises(FileNotFoundError, match="looked in.*train-images-idx3-ubyte.gz"):
-        load_mnist(tmp_path, download_if_missing=False)
+    with pytest.raises(FileNotFoundError,
+                       match="looked in.*train-images-idx3-ubyte.gz.*fetch_mnist"):
+        load_mnist(tmp_path)
+    with pytest.raises(FileNotFoundError, match="looked in"):
+        fetch_mnist(tmp_path, download_if_missing=False)
 
 
 def test_real_mnist():
     folder = shared_data_path("mnist")
-    X_tr, X_te, y_tr, y_te = load_mnist(folder)
+    X_tr, X_te, y_tr, y_te = load_mnist(folder, return_X_y=True)
     assert X_tr.shape == (60000, 784) and X_te.shape == (10000, 784)
     assert list(y_tr[:5]) == [5, 0, 4, 1, 9] and set(np.unique(y_te)) == set(range(10))

@@ -176,7 +176,7 @@ def test_rotate_matches_scipy():
 @pytest.fixture(scope="module")
 def mnist_pool():
     """The 70,000 MNIST images and labels, training file first."""
-    X_tr, X_te, y_tr, y_te = load_mnist(shared_data_path("mnist"))
+    X_tr, X_te, y_tr, y_te = load_mnist(shared_data_path("mnist"), return_X_y=True)
     return np.concatenate([X_tr, X_te]), np.concatenate([y_tr, y_te])
 
 

@@ -36,8 +36,18 @@ def _find_root(data_home):
         f"(pass data_home= or set ${ENV_VAR})")
 
 
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError as exc:
+        raise ImportError("load_caltech101 reads image folders with Pillow, which "
+                          "is not installed: pip install pillow (or "
+                          "pip install 'skdeepgen[images]')") from exc
+    return Image
+
+
 def _read_gray(path, max_side, dtype):
-    from PIL import Image
+    Image = _pillow()
 
     with Image.open(path) as im:
         im = im.convert("L")
@@ -94,6 +104,7 @@ def load_caltech101(data_home=None, *, max_side=300, max_per_class=None,
     if max_per_class is not None and max_per_class < 1:
         raise ValueError(f"max_per_class must be >= 1, got {max_per_class}")
     dtype = np.dtype(dtype).type
+    _pillow()  # before walking the folders
     root = _find_root(data_home)
     classes = sorted(p.name for p in root.iterdir() if p.is_dir())
     if not include_background:

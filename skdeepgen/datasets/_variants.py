@@ -10,7 +10,7 @@ MNIST IDX files for the digit variants and from scratch for the shapes.
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from ._mnist import load_mnist
+from ._mnist import fetch_mnist
 
 __all__ = ["make_mnist_variant", "digitally_convex", "VARIANT_SIZES"]
 
@@ -67,7 +67,8 @@ def _rotate(images, angles):
 
 
 def _mnist_pool(data_home, download_if_missing):
-    X_tr, X_te, y_tr, y_te = load_mnist(data_home, download_if_missing=download_if_missing)
+    X_tr, X_te, y_tr, y_te = fetch_mnist(data_home, download_if_missing=download_if_missing,
+                                     return_X_y=True)
     return np.concatenate([X_tr, X_te]), np.concatenate([y_tr, y_te])
 
 
@@ -296,9 +297,9 @@ def make_mnist_variant(name, *, n_train=None, n_valid=None, n_test=None,
         ``$SKDEEPGEN_MNIST``, then ``~/scikit_learn_data/mnist``).  Unused
         for ``rect`` and ``convex``.
     download_if_missing : bool, default=True
-        Passed to :func:`load_mnist`: without the files, try scikit-learn's
-        ``fetch_openml``; if that fails too, a ``FileNotFoundError`` says
-        where the files were looked for.
+        Passed to :func:`fetch_mnist`: without the files, download them
+        once (``fetch_openml``) and cache them; if that fails too, a
+        ``FileNotFoundError`` says where the files were looked for.
     random_state : int, RandomState instance or None, default=0
         The whole set is a function of it.  For the digit variants the
         digits are drawn first, so ``basic``, ``rot`` and ``bg-rand`` made
