@@ -25,12 +25,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._training import LearningRateSchedule, make_optimizer, split_validation
 from ._training.loop import restore_state, run_epochs, snapshot_state
+from ._training.stream import ChunkStream, is_dask_array
 
 __all__ = ["BaseMinibatchEstimator", "TransactionMixin", "transactional"]
 
@@ -127,8 +128,10 @@ class BaseMinibatchEstimator(TransactionMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
+        X : {array-like, sparse matrix, Dask array} of shape (n_samples, n_features)
+            Training data.  A Dask array is streamed from where it lives
+            (zarr, an ``.npy`` memmap, ...), one shuffled buffer of chunks
+            at a time, so it need not fit in memory.
         y : None
             Ignored (unsupervised models).
 
@@ -138,6 +141,8 @@ class BaseMinibatchEstimator(TransactionMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
+        if is_dask_array(X):
+            return self._transaction(self._fit_stream, X, y)
         return self._transaction(self._fit_full, X, y)
 
     def partial_fit(self, X, y=None):
@@ -201,6 +206,32 @@ class BaseMinibatchEstimator(TransactionMixin, BaseEstimator):
         if X_val is not None:
             X_val, Y_val = self._training_data(X_val, Y_val)
         run_epochs(self, X, Y, self._n_epochs(), rng, X_val, Y_val)
+
+    def _fit_stream(self, X, y=None):
+        """``fit`` from a Dask array: epochs stream shuffled buffers of rows
+        (:class:`~skdeepgen._training.stream.ChunkStream`), so only one
+        buffer is in memory at a time."""
+        if self.early_stopping:
+            raise ValueError(
+                "early_stopping=True needs a validation split held in memory; "
+                "with a Dask array X, set early_stopping=False (and score a "
+                "held-out set yourself), or fit from an in-memory array")
+        y = None if y is None else np.asarray(y)  # labels are small: compute them
+        stream = ChunkStream(X, y)
+        X0, Y0 = stream.head()
+        kwargs = {"classes": np.unique(y)} if is_classifier(self) else {}
+        X0, _ = self._check_data(X0, Y0, reset=True, **kwargs)
+        self._reset_state()
+        self._initialize_from_stream(X, X0, self._rng)
+        stream.prepare = lambda Xb, Yb: self._training_data(
+            *self._check_data(Xb, Yb, reset=False))
+        run_epochs(self, stream, None, self._n_epochs(), self._rng)
+
+    def _initialize_from_stream(self, X, X0, rng):
+        """``_initialize`` for a streamed fit: ``X`` is the Dask array, ``X0``
+        its first buffer, validated (enough to size and initialise most
+        models)."""
+        self._initialize(X0, rng)
 
     def _fit_partial(self, X, y=None, **check_kwargs):
         first = not hasattr(self, "n_iter_")

@@ -109,13 +109,16 @@ class FineTunedStack(BaseMinibatchEstimator):
             return None
         return self._make_stack(sizes, int(draw_seeds(rng) % 2**31)).fit(X)
 
-    def _initialize(self, X, rng):
+    def _initialize(self, X, rng, pretrain_X=None):
         sizes = self._sizes()
-        self.dbn_ = self._pretrain(X, sizes, rng)
+        self.dbn_ = self._pretrain(X if pretrain_X is None else pretrain_X, sizes, rng)
         self.network_ = self._build_network(X, sizes, rng)
         self._optimizer = self._make_optimizer(
             self.solver, self.learning_rate_schedule, momentum=self.momentum,
             weight_decay=self.weight_decay, nesterov=self.momentum > 0)
+
+    def _initialize_from_stream(self, X, X0, rng):
+        self._initialize(X0, rng, pretrain_X=X)  # pretraining streams X too
 
     _check_X = check_input
 

@@ -25,6 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._training import draw_seeds, nested_training
+from ._training.stream import ChunkStream, is_dask_array, transform_blocks
 from .base import TransactionMixin, transactional
 
 __all__ = ["LayerStack", "unroll", "mirror", "check_sizes", "in_unit_range"]
@@ -147,8 +148,12 @@ class LayerStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TransactionM
             The fitted stack.
         """
         self._validate_params()
-        X = self._check_X(X, reset=True)
-        self.layers_ = self._make_layers(X, check_random_state(self.random_state))
+        if is_dask_array(X):  # stream every layer; the one below transforms lazily
+            head = self._check_X(ChunkStream(X).head()[0], reset=True)
+            self.layers_ = self._make_layers(head, check_random_state(self.random_state))
+        else:
+            X = self._check_X(X, reset=True)
+            self.layers_ = self._make_layers(X, check_random_state(self.random_state))
         H = X
         with nested_training():
             for i, est in enumerate(self.layers_):
@@ -160,7 +165,7 @@ class LayerStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TransactionM
                           f"({H.shape[1]} -> {est.n_components}): {est.n_iter_} "
                           f"epochs, {monitor} {last:.4g}", flush=True)
                 if i < len(self.layers_) - 1:
-                    H = est.transform(H)
+                    H = transform_blocks(est, H) if is_dask_array(H) else est.transform(H)
         self.n_iter_ = [est.n_iter_ for est in self.layers_]
         return self
 

@@ -28,6 +28,7 @@ from .guard import check_finite_loss, check_finite_params
 from .minibatch import iter_minibatches, n_minibatches
 from .progress import Progress, compile_timer
 from .random import draw_seeds
+from .stream import ChunkStream
 
 __all__ = ["run_epochs", "nested_training", "TrainingInterrupted"]
 
@@ -79,9 +80,10 @@ def run_epochs(est, X, Y, n_epochs, rng, X_val=None, Y_val=None):
     are recorded as ``val_*`` and early stopping restores the best epoch's
     parameters (``est.best_epoch_``).
     """
-    n = X.shape[0]
     if X_val is not None:
         X_mon, Y_mon = X_val, Y_val
+    elif isinstance(X, ChunkStream):  # monitor rows of the first buffer
+        X_mon, Y_mon = monitor_rows(*X.prepare(*X.head()), est._n_monitor, rng)
     else:
         X_mon, Y_mon = monitor_rows(X, Y, est._n_monitor, rng)
     progress = Progress(type(est).__name__, est.verbose, est.n_iter_ + n_epochs,
@@ -95,7 +97,7 @@ def run_epochs(est, X, Y, n_epochs, rng, X_val=None, Y_val=None):
         snapshot = est._snapshot()
         try:
             with compile_timer() as compiling:
-                record = _one_epoch(est, X, Y, X_mon, Y_mon, X_val is not None, n, rng)
+                record = _one_epoch(est, X, Y, X_mon, Y_mon, X_val is not None, rng)
         except KeyboardInterrupt:
             if done == 0 or _NESTED.get() > 0:
                 raise
@@ -124,20 +126,15 @@ def run_epochs(est, X, Y, n_epochs, rng, X_val=None, Y_val=None):
     return done
 
 
-def _one_epoch(est, X, Y, X_mon, Y_mon, held_out, n, rng):
+def _one_epoch(est, X, Y, X_mon, Y_mon, held_out, rng):
     t0 = time.perf_counter()
     optimizer = getattr(est, "_optimizer", None)
     if optimizer is not None:
         optimizer.start_epoch(est.n_iter_)
-    seeds = draw_seeds(rng, n_minibatches(n, est.batch_size))
     total, count = 0.0, 0
-    # overflow on the way to NaN/Inf is reported by the divergence guard
-    with np.errstate(over="ignore", invalid="ignore"):
-        for b, idx in enumerate(iter_minibatches(n, est.batch_size, rng)):
-            loss = est._fit_minibatch(est._rows(X, idx), _take(Y, idx), seeds[b])
-            if loss is not None:
-                total += loss
-                count += 1
+    for Xb, Yb in X.buffers(rng) if isinstance(X, ChunkStream) else [(X, Y)]:
+        t, c = _one_pass(est, Xb, Yb, rng)
+        total, count = total + t, count + c
     epoch = est.n_iter_ + 1
     hint = est._divergence_hint
     record = {"epoch": epoch}
@@ -152,6 +149,21 @@ def _one_epoch(est, X, Y, X_mon, Y_mon, held_out, n, rng):
     est.n_iter_ = epoch
     record["seconds"] = time.perf_counter() - t0
     return record
+
+
+def _one_pass(est, X, Y, rng):
+    """Shuffled minibatch updates over the rows of ``(X, Y)``; (loss sum, count)."""
+    n = X.shape[0]
+    seeds = draw_seeds(rng, n_minibatches(n, est.batch_size))
+    total, count = 0.0, 0
+    # overflow on the way to NaN/Inf is reported by the divergence guard
+    with np.errstate(over="ignore", invalid="ignore"):
+        for b, idx in enumerate(iter_minibatches(n, est.batch_size, rng)):
+            loss = est._fit_minibatch(est._rows(X, idx), _take(Y, idx), seeds[b])
+            if loss is not None:
+                total += loss
+                count += 1
+    return total, count
 
 
 def snapshot_state(obj, keys):

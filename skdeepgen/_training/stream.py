@@ -1,0 +1,105 @@
+"""Out-of-core training: rows of a Dask array streamed through the epoch loop.
+
+``fit(X)`` with ``X`` a Dask array (for example ``da.from_zarr(...)`` or
+``da.from_array(np.load(path, mmap_mode="r"), chunks=(10_000, -1))``) never
+holds more than one buffer of rows in memory.  Each epoch visits the chunks
+in a fresh random order, gathers consecutive ones into buffers of at least
+``buffer_rows`` rows, and shuffles the rows of each buffer, so that a
+minibatch mixes rows from several chunks (files written in class order or
+in blocks of augmented copies are mixed well enough for SGD).
+"""
+import numpy as np
+
+__all__ = ["ChunkStream", "is_dask_array", "transform_blocks", "DEFAULT_BUFFER_ROWS"]
+
+#: rows per buffer: 65,536 x 784 float32 is about 200 MB
+DEFAULT_BUFFER_ROWS = 65_536
+
+
+def is_dask_array(X):
+    """Whether ``X`` is a Dask array (without importing Dask)."""
+    return type(X).__module__.startswith("dask.") and hasattr(X, "chunks") \
+        and hasattr(X, "compute")
+
+
+class ChunkStream:
+    """Shuffled buffers of rows of a Dask array ``X`` (and targets ``Y``).
+
+    ``prepare(Xb, Yb)`` turns a raw buffer into what the estimator trains
+    on (validation, one-hot targets, ...); it is set by the estimator.
+    """
+
+    def __init__(self, X, Y=None, buffer_rows=DEFAULT_BUFFER_ROWS):
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D Dask array, got {X.ndim} dimension(s)")
+        if X.numblocks[1] != 1:
+            X = X.rechunk({1: -1})  # whole rows per chunk
+        if Y is not None and len(Y) != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {len(Y)}")
+        self.X, self.Y = X, Y
+        self.shape = X.shape
+        self.dtype = X.dtype
+        self.buffer_rows = int(buffer_rows)
+        sizes = np.asarray(X.chunks[0], dtype=np.int64)
+        self._bounds = np.concatenate([[0], np.cumsum(sizes)])
+        self.prepare = None
+
+    @property
+    def n_chunks(self):
+        return len(self._bounds) - 1
+
+    def _read(self, chunks):
+        import dask
+
+        parts = [self.X[self._bounds[c]:self._bounds[c + 1]] for c in chunks]
+        Xb = np.concatenate(dask.compute(*parts)) if len(parts) > 1 else parts[0].compute()
+        Yb = None
+        if self.Y is not None:
+            Yb = np.concatenate([np.asarray(self.Y[self._bounds[c]:self._bounds[c + 1]])
+                                 for c in chunks])
+        return Xb, Yb
+
+    def _groups(self, order):
+        group, rows = [], 0
+        for c in order:
+            group.append(c)
+            rows += self._bounds[c + 1] - self._bounds[c]
+            if rows >= self.buffer_rows:
+                yield group
+                group, rows = [], 0
+        if group:
+            yield group
+
+    def head(self):
+        """The first buffer's rows, in order (to validate and initialise)."""
+        return self._read(next(self._groups(range(self.n_chunks))))
+
+    def buffers(self, rng):
+        """Yield prepared ``(Xb, Yb)`` buffers in a random order, rows shuffled."""
+        for group in self._groups(rng.permutation(self.n_chunks)):
+            Xb, Yb = self._read(group)
+            perm = rng.permutation(Xb.shape[0])
+            Xb, Yb = Xb[perm], None if Yb is None else Yb[perm]
+            yield self.prepare(Xb, Yb) if self.prepare is not None else (Xb, Yb)
+
+
+def _apply(block, model, method):
+    return getattr(model, method)(block)
+
+
+def transform_blocks(est, X, method="transform"):
+    """``est.<method>`` of a Dask array, lazily, chunk of rows by chunk.
+
+    The fitted model enters the task graph once (a single key that every
+    worker fetches once), not once per chunk.  The output width and dtype
+    come from transforming the first row.
+    """
+    import dask
+
+    if X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    probe = getattr(est, method)(X[:1].compute())
+    model = dask.delayed(est, pure=True, traverse=False)
+    return X.map_blocks(_apply, model, method, dtype=probe.dtype,
+                        chunks=(X.chunks[0], (probe.shape[1],)),
+                        meta=np.empty((0, probe.shape[1]), dtype=probe.dtype))
