@@ -26,12 +26,67 @@ Three routes, each on Dask's own machinery rather than a scheduler of ours:
 * **Out-of-core training**: ``fit(X)`` with ``X`` a Dask array streams it
   through the epoch loop one shuffled buffer of chunks at a time (every
   minibatch estimator, and the stacks built from them), e.g.
-  ``BernoulliRBM().fit(da.from_array(np.load("big.npy", mmap_mode="r"),
-  chunks=(10_000, -1)))``.
+  ``BernoulliRBM().fit(from_npy("big.npy"))`` (or ``da.from_zarr(...)``).
 """
+import numpy as np
+
 from ._training.stream import is_dask_array, transform_blocks
 
-__all__ = ["transform", "worker_threads"]
+__all__ = ["transform", "worker_threads", "from_npy"]
+
+
+def _read_rows(path, start, stop):
+    rows = np.load(path, mmap_mode="r")[start:stop]
+    out = np.array(rows)  # a private copy; the file mapping closes here
+    del rows
+    return out
+
+
+def from_npy(path, chunk_rows=10_000):
+    """A Dask array over the rows of a 2-D ``.npy`` file on disk.
+
+    Each chunk opens the file, copies its rows and closes the mapping, so a
+    streamed ``fit`` keeps only its current buffer in memory (a plain
+    ``np.load(path, mmap_mode="r")`` keeps every page it has touched
+    mapped, which shows as resident memory the size of the file).
+
+    Parameters
+    ----------
+    path : str or path
+        A ``.npy`` file holding a 2-D array.
+    chunk_rows : int, default=10_000
+        Rows per chunk.
+
+    Returns
+    -------
+    X : dask.array.Array of shape (n_rows, n_columns)
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from skdeepgen.parallel import from_npy
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.npy")
+    >>> np.save(path, np.arange(12.0).reshape(6, 2))
+    >>> X = from_npy(path, chunk_rows=4)
+    >>> X.chunks, float(X.sum().compute())
+    (((4, 2), (2,)), 66.0)
+    """
+    import dask
+    import dask.array as da
+
+    header = np.load(path, mmap_mode="r")
+    shape, dtype = header.shape, header.dtype
+    del header
+    if len(shape) != 2:
+        raise ValueError(f"{path} holds an array of shape {shape}; expected 2-D")
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
+    read = dask.delayed(_read_rows, pure=True)
+    blocks = [da.from_delayed(read(str(path), a, min(a + chunk_rows, shape[0])),
+                              shape=(min(a + chunk_rows, shape[0]) - a, shape[1]),
+                              dtype=dtype)
+              for a in range(0, shape[0], chunk_rows)]
+    return da.concatenate(blocks, axis=0)
 
 
 def _apply_partition(items, model, method):

@@ -3,9 +3,9 @@
 ``fit(X)`` with ``X`` a Dask array (for example ``da.from_zarr(...)`` or
 ``da.from_array(np.load(path, mmap_mode="r"), chunks=(10_000, -1))``) never
 holds more than one buffer of rows in memory.  Each epoch visits the chunks
-in a fresh random order, gathers consecutive ones into buffers of at least
-``buffer_rows`` rows, and shuffles the rows of each buffer, so that a
-minibatch mixes rows from several chunks (files written in class order or
+in a fresh random order and gathers consecutive ones into buffers of at
+least ``buffer_rows`` rows; the loop's minibatches are random rows of a
+buffer, so that a minibatch mixes rows from several chunks (files written in class order or
 in blocks of augmented copies are mixed well enough for SGD).
 """
 import numpy as np
@@ -49,10 +49,18 @@ class ChunkStream:
         return len(self._bounds) - 1
 
     def _read(self, chunks):
-        import dask
-
-        parts = [self.X[self._bounds[c]:self._bounds[c + 1]] for c in chunks]
-        Xb = np.concatenate(dask.compute(*parts)) if len(parts) > 1 else parts[0].compute()
+        """The rows of ``chunks`` in one array, filled a chunk at a time (the
+        buffer plus one chunk in memory at the peak)."""
+        sizes = [self._bounds[c + 1] - self._bounds[c] for c in chunks]
+        Xb = None
+        at = 0
+        for c, size in zip(chunks, sizes):
+            part = np.asarray(self.X[self._bounds[c]:self._bounds[c + 1]].compute())
+            if Xb is None:
+                Xb = np.empty((sum(sizes), self.shape[1]), dtype=part.dtype)
+            Xb[at:at + size] = part
+            at += size
+            del part
         Yb = None
         if self.Y is not None:
             Yb = np.concatenate([np.asarray(self.Y[self._bounds[c]:self._bounds[c + 1]])
@@ -75,11 +83,13 @@ class ChunkStream:
         return self._read(next(self._groups(range(self.n_chunks))))
 
     def buffers(self, rng):
-        """Yield prepared ``(Xb, Yb)`` buffers in a random order, rows shuffled."""
+        """Yield prepared ``(Xb, Yb)`` buffers, chunks in a random order.
+
+        The rows of a buffer are not reordered here: the epoch loop draws
+        its minibatches from a fresh permutation of each buffer's rows.
+        """
         for group in self._groups(rng.permutation(self.n_chunks)):
             Xb, Yb = self._read(group)
-            perm = rng.permutation(Xb.shape[0])
-            Xb, Yb = Xb[perm], None if Yb is None else Yb[perm]
             yield self.prepare(Xb, Yb) if self.prepare is not None else (Xb, Yb)
 
 
