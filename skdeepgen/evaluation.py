@@ -36,8 +36,8 @@ from ._training.random import draw_seeds
 from .units import ReplicatedSoftmaxUnits, layer_input
 
 __all__ = ["AISResult", "ais_schedule", "annealed_importance_sampling",
-           "exact_log_partition", "free_energy", "hidden_input", "n_states",
-           "rbm_log_likelihood"]
+           "exact_log_partition", "free_energy", "hidden_input",
+           "log_z_over_lengths", "n_states", "rbm_log_likelihood"]
 
 
 def hidden_input(V, W, c, visible):
@@ -274,3 +274,41 @@ def _ais_runs(W, b, c, bA, vis, hid, betas, n, rng):
 def rbm_log_likelihood(V, W, b, c, visible, hidden, log_z):
     """``log p(v) = -F(v) - log Z`` per row; ``log_z`` a float or one per row."""
     return -free_energy(V, W, b, c, visible, hidden) - np.asarray(log_z)
+
+
+def log_z_over_lengths(lengths, estimate, n_grid=24):
+    """``log Z_D`` of a replicated-softmax RBM for many document lengths from
+    at most ``n_grid`` estimates.
+
+    ``log Z_D = log sum_h exp(D f(h))`` (the hidden biases are scaled by
+    ``D``) is a log-sum-exp of functions linear in ``D``: smooth, convex and
+    asymptotically linear.  With more distinct lengths than ``n_grid`` it is
+    estimated on a geometric grid spanning them (endpoints included) and
+    interpolated by a shape-preserving cubic (PCHIP); a length 0 (empty
+    documents) is estimated as a grid point of its own.
+
+    Parameters
+    ----------
+    lengths : array-like of int
+        Document lengths (repeats allowed).
+    estimate : callable
+        ``estimate(Ds)`` -> array of ``log Z_D`` for a sorted array of
+        distinct lengths (exact enumeration or AIS).
+    n_grid : int, default=24
+        At most this many calls' worth of lengths are estimated.
+
+    Returns
+    -------
+    log_z : ndarray of shape (n_distinct,)
+        For ``np.unique(lengths)``, in that order.
+    """
+    from scipy.interpolate import PchipInterpolator
+
+    D = np.unique(np.asarray(lengths, dtype=np.float64))
+    if D.size <= n_grid:
+        return np.asarray(estimate(D), dtype=np.float64)
+    positive = D[D > 0]
+    grid = np.unique(np.round(np.geomspace(positive[0], positive[-1], n_grid)))
+    grid = np.union1d(grid, D[D == 0])
+    values = np.asarray(estimate(grid), dtype=np.float64)
+    return PchipInterpolator(grid, values)(D)

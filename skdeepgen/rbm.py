@@ -836,7 +836,8 @@ class ReplicatedSoftmaxRBM(BaseRBM):
     counts are refused.  Trained by CD-k, monitored by the reconstruction
     error.  ``transform`` gives ``p(h = 1 | v)``: topic-like features.
     ``score_samples`` is the log-probability of each document's word
-    sequence (``log Z_D`` estimated once per document length and cached);
+    sequence (``log Z_D`` estimated at up to 24 lengths spanning the
+    documents', interpolated for the others, and cached);
     :meth:`perplexity` is ``exp(-sum log p / total words)``.
 
     Parameters
@@ -937,15 +938,23 @@ n_iter_no_change, tol, verbose, random_state
         table = self._log_z_cache_for_params().setdefault("by_length", {})
         missing = np.setdiff1d(np.unique(lengths), np.fromiter(table, float))
         if missing.size:
-            W, b, c = self._params_as(np.float64)
-            if self.hidden == "bernoulli" and 2 ** W.shape[0] <= self._max_exact_states:
-                for D in missing:
-                    table[float(D)] = _evaluation.exact_log_partition(
-                        W, b, c, ReplicatedSoftmaxUnits(float(D)), self.hidden_units)
-            else:
-                res = self.estimate_log_partition(lengths=missing)
-                table.update(zip(missing.tolist(), np.atleast_1d(res.log_z).tolist()))
+            log_z = _evaluation.log_z_over_lengths(missing, self._log_z_at_lengths,
+                                                   self._n_length_grid)
+            table.update(zip(missing.tolist(), log_z.tolist()))
         return np.array([table[float(D)] for D in lengths])
+
+    #: scoring estimates ``log Z_D`` at no more than this many lengths and
+    #: interpolates the others (:func:`skdeepgen.evaluation.log_z_over_lengths`)
+    _n_length_grid = 24
+
+    def _log_z_at_lengths(self, lengths):
+        """``log Z_D`` for each length: exact for small hidden layers, else AIS."""
+        W, b, c = self._params_as(np.float64)
+        if self.hidden == "bernoulli" and 2 ** W.shape[0] <= self._max_exact_states:
+            return np.array([_evaluation.exact_log_partition(
+                W, b, c, ReplicatedSoftmaxUnits(float(D)), self.hidden_units)
+                for D in lengths])
+        return np.atleast_1d(self.estimate_log_partition(lengths=lengths).log_z)
 
 
     def perplexity(self, X):

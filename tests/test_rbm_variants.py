@@ -377,3 +377,27 @@ def test_layers_without_a_dense_equivalent_are_refused():
     with pytest.raises(ValueError, match="GaussianBernoulliRBM visible units.*variance"):
         gb.decoder_layer()
     assert gb.encoder_layer()[2] == "logistic"  # the hidden side is a dense layer
+
+
+def test_rsm_log_z_interpolated_over_lengths_matches_exact():
+    """Scoring estimates log Z_D on a grid of lengths and interpolates: checked
+    against exact enumeration at every length in between."""
+    from skdeepgen.evaluation import log_z_over_lengths
+
+    rng = np.random.RandomState(0)
+    X = sp.csr_matrix(rng.poisson(rng.gamma(0.3, 3, size=(200, 1)) * np.full((1, 50), 0.5)))
+    rsm = ReplicatedSoftmaxRBM(10, n_iter=20, learning_rate=0.01, random_state=0).fit(X)
+    D = np.arange(0, 400)
+    exact = rsm._log_z_at_lengths(D)
+    asked = []
+
+    def estimate(lengths):
+        asked.append(len(lengths))
+        return rsm._log_z_at_lengths(lengths)
+
+    interp = log_z_over_lengths(np.repeat(D, 2), estimate, n_grid=24)
+    assert sum(asked) <= 25  # the grid (and length 0), not 400 lengths
+    np.testing.assert_allclose(interp, exact, atol=0.05)  # nats per document
+    assert np.ptp(exact) > 3  # log Z_D varies: the test is not trivial
+    np.testing.assert_array_equal(log_z_over_lengths([3, 1, 3], estimate, 24),
+                                  rsm._log_z_at_lengths(np.array([1.0, 3.0])))
