@@ -143,3 +143,39 @@ def test_ais_is_reproducible_and_validates():
     with pytest.raises(ValueError, match="lengths"):
         annealed_importance_sampling(W, b, c, ReplicatedSoftmaxUnits(), hid,
                                      n_betas=10)
+
+
+def test_lda_log_likelihood_matches_exact_enumeration():
+    """AIS over LDA's topic assignments against the sum over every z."""
+    import itertools
+    from types import SimpleNamespace
+
+    from scipy.special import gammaln, logsumexp
+
+    from skdeepgen.evaluation import lda_log_likelihood
+
+    rng = np.random.RandomState(0)
+    K, V, alpha = 3, 6, 0.2
+    topics = rng.gamma(0.3, 1, size=(K, V)) + 1e-3
+    phi = topics / topics.sum(axis=1, keepdims=True)
+    lda = SimpleNamespace(components_=topics, doc_topic_prior_=alpha)
+    X = np.array([[1, 2, 1, 0, 0, 1], [1, 0, 1, 3, 1, 0], [0, 0, 0, 0, 0, 1]])
+
+    def exact(doc):
+        terms = []
+        for z in itertools.product(range(K), repeat=len(doc)):
+            n = np.bincount(z, minlength=K)
+            terms.append(gammaln(K * alpha) - gammaln(K * alpha + len(doc))
+                         + np.sum(gammaln(alpha + n) - gammaln(alpha))
+                         + np.log(phi[list(z), doc]).sum())
+        return logsumexp(terms)
+
+    expected = [exact(np.repeat(np.arange(V), row)) for row in X]
+    est = lda_log_likelihood(lda, X, n_runs=200, n_betas=500, random_state=0)
+    np.testing.assert_allclose(est, expected, atol=0.05)
+    np.testing.assert_array_equal(
+        est, lda_log_likelihood(lda, X, n_runs=200, n_betas=500, random_state=0))
+    with pytest.raises(ValueError, match="non-negative integer"):
+        lda_log_likelihood(lda, X - 0.5)
+    with pytest.raises(ValueError, match="fitted on 6"):
+        lda_log_likelihood(lda, X[:, :5])
