@@ -132,9 +132,13 @@ def _one_epoch(est, X, Y, X_mon, Y_mon, held_out, rng):
     if optimizer is not None:
         optimizer.start_epoch(est.n_iter_)
     total, count = 0.0, 0
-    for Xb, Yb in X.buffers(rng) if isinstance(X, ChunkStream) else [(X, Y)]:
-        t, c = _one_pass(est, Xb, Yb, rng)
+    buffers = X.buffers(rng) if isinstance(X, ChunkStream) else iter([(X, Y)])
+    buffer = next(buffers, None)
+    while buffer is not None:
+        t, c = _one_pass(est, *buffer, rng)
         total, count = total + t, count + c
+        del buffer  # let the stream free it before it reads the next
+        buffer = next(buffers, None)
     epoch = est.n_iter_ + 1
     hint = est._divergence_hint
     record = {"epoch": epoch}

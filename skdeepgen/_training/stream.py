@@ -89,8 +89,11 @@ class ChunkStream:
         its minibatches from a fresh permutation of each buffer's rows.
         """
         for group in self._groups(rng.permutation(self.n_chunks)):
-            Xb, Yb = self._read(group)
-            yield self.prepare(Xb, Yb) if self.prepare is not None else (Xb, Yb)
+            buffer = self._read(group)
+            if self.prepare is not None:
+                buffer = self.prepare(*buffer)
+            yield buffer
+            del buffer  # before reading the next: one buffer in memory, not two
 
 
 def _apply(block, model, method):
