@@ -81,8 +81,9 @@ def load_mnist(data_home=None, *, subset="all", scale=True, dtype=np.float32,
 
     Returns
     -------
-    (X, y) for ``subset="train"`` or ``"test"``; ``(X_train, X_test,
-    y_train, y_test)`` for ``"all"``.
+    arrays : tuple of ndarray
+        ``(X, y)`` for ``subset="train"`` or ``"test"``;
+        ``(X_train, X_test, y_train, y_test)`` for ``"all"``.
     """
     if subset not in ("all", "train", "test"):
         raise ValueError(f"subset must be 'all', 'train' or 'test'; got {subset!r}")
