@@ -85,3 +85,9 @@ def reconstruction_rows(rows, labels, shape, title, axes_per_row=None):
         axes[r, 0].set_ylabel(label, fontsize=8)
     fig.suptitle(title)
     return fig
+
+
+def title(doc):
+    """First line of a module docstring, for argparse (sphinx-gallery empties it)."""
+    lines = (doc or "").strip().splitlines()
+    return lines[0] if lines else None

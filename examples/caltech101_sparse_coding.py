@@ -44,7 +44,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from _helpers import SHARED, missing, quick_defaults, save
+from _helpers import SHARED, missing, quick_defaults, save, title
 from skdeepgen import SparseCoder
 from skdeepgen.datasets import Caltech101Split, load_caltech101
 from skdeepgen.feature_extraction import (DensePatchExtractor, PatchEncoder,
@@ -100,7 +100,7 @@ def run_staged(pipe, X_train, y_train, X_test, y_test):
 # ----------------
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--data-home", default=str(SHARED / "caltech101-mini"))
     p.add_argument("--n-train", type=int, nargs="+", default=[15, 30])
     p.add_argument("--n-splits", type=int, default=3)

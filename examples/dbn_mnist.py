@@ -20,7 +20,7 @@ import argparse
 import pickle
 import time
 
-from _helpers import OUT, SHARED, load_mnist_quick, quick_defaults, save
+from _helpers import OUT, SHARED, load_mnist_quick, quick_defaults, save, title
 from skdeepgen import BernoulliRBM, DBNClassifier
 
 
@@ -32,7 +32,7 @@ from skdeepgen import BernoulliRBM, DBNClassifier
 # ``MLPClassifier``.
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--sizes", default="500,500,2000")
     p.add_argument("--pretrain-epochs", type=int, default=10)

@@ -17,7 +17,7 @@ digits without ``../shared/data/mnist``).
 import argparse
 import time
 
-from _helpers import SHARED, load_mnist_quick, quick_defaults, save
+from _helpers import SHARED, load_mnist_quick, quick_defaults, save, title
 from skdeepgen import DBN, BernoulliRBM
 from skdeepgen.plotting import plot_tiles
 
@@ -34,7 +34,7 @@ def show_tiles(images, shape, name, title):
 # --------------------------------
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--steps", type=int, default=1000)

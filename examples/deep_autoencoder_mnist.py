@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 
 from _helpers import (OUT, SHARED, load_mnist_quick, quick_defaults,
-                      reconstruction_rows, save)
+                      reconstruction_rows, save, title)
 from skdeepgen import BernoulliRBM, DeepAutoencoder
 
 
@@ -40,7 +40,7 @@ def mse(A, B):
 # --------------------------------
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--sizes", default="1000,500,250")
     p.add_argument("--pretrain-epochs", type=int, default=10)

@@ -40,7 +40,7 @@ from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 
 from _helpers import (OUT, SHARED, missing, quick_defaults,
-                      reconstruction_rows, save)
+                      reconstruction_rows, save, title)
 from skdeepgen import BernoulliRBM, DeepAutoencoder, GaussianBernoulliRBM
 
 DATA = SHARED / "scikit_learn_data"
@@ -75,7 +75,7 @@ def augment(faces64, n_per_face, rng):
 # -------------------------------------
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--data-home", default=str(DATA))
     p.add_argument("--sizes", default="512,128")
     p.add_argument("--n-components", type=int, default=30)

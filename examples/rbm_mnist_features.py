@@ -22,7 +22,7 @@ import time
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from _helpers import SHARED, load_mnist_quick, quick_defaults, save
+from _helpers import SHARED, load_mnist_quick, quick_defaults, save, title
 from skdeepgen import BernoulliRBM
 
 
@@ -33,7 +33,7 @@ from skdeepgen import BernoulliRBM
 # ``transform`` gives the hidden units' probabilities.
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--n-components", type=int, default=1000)
     p.add_argument("--n-iter", type=int, default=20)

@@ -32,7 +32,7 @@ from sklearn.datasets import fetch_olivetti_faces, load_sample_images
 from sklearn.feature_extraction.image import extract_patches_2d
 from sklearn.preprocessing import StandardScaler
 
-from _helpers import SHARED, quick_defaults
+from _helpers import SHARED, quick_defaults, title
 from _helpers import save as _save
 from sparse_coding_gabor_dictionary import whitened_patches
 from skdeepgen import GaussianBernoulliRBM
@@ -91,7 +91,7 @@ def save(fig, name):
 # ``history_``.
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--n-patches", type=int, default=20000)
     p.add_argument("--no-whiten", action="store_true")

@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.datasets import load_sample_images
 from sklearn.feature_extraction.image import extract_patches_2d
 
-from _helpers import quick_defaults, save
+from _helpers import quick_defaults, save, title
 from skdeepgen import SparseCoder
 from skdeepgen.plotting import plot_history, plot_tiles
 
@@ -74,7 +74,7 @@ def orientation_selectivity(atoms, size, n_bins=6):
 # epoch from ``history_``.
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--n-patches", type=int, default=40_000)
     p.add_argument("--patch-size", type=int, default=12)
     p.add_argument("--n-components", type=int, default=144)

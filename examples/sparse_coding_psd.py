@@ -29,7 +29,7 @@ import time
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from _helpers import SHARED, quick_defaults, save
+from _helpers import SHARED, quick_defaults, save, title
 from skdeepgen import PredictiveSparseDecomposition, SparseCoder
 from skdeepgen.experiments import DATASETS
 from skdeepgen.plotting import plot_history, plot_tiles
@@ -40,7 +40,7 @@ from skdeepgen.plotting import plot_history, plot_tiles
 # -------------------------------------------------------
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--mnist", action="store_true")
     p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--n-components", type=int, default=256)

@@ -209,6 +209,7 @@ class GaussianUnits(Units):
     Parameters
     ----------
     variance : float or array of shape (n_units,), default=1.0
+        Variance of every unit, or one per unit.
     """
 
     name = "gaussian"
@@ -291,6 +292,7 @@ class SoftmaxUnits(Units):
     Parameters
     ----------
     n_categories : int
+        Number of categories (one-hot columns) of each variable.
     mask : bool array of shape (n_rows, n_groups) or None
         Observed variables of the bound batch (None: all observed).
     """

@@ -71,6 +71,7 @@ def load_mnist(data_home=None, *, subset="all", scale=True, dtype=np.float32,
     scale : bool
         Scale pixels to [0, 1] (else raw 0-255 values).
     dtype : dtype, default float32
+        Floating type of the images.
     download_if_missing : bool
         When the files are absent, fall back to scikit-learn's
         ``fetch_openml("mnist_784")`` (needs the network; same images and

@@ -188,6 +188,7 @@ def digitally_convex(masks):
     Parameters
     ----------
     masks : array of shape (n, 784) or (n, 28, 28), bool
+        Binary images, flat or 28x28.
 
     Returns
     -------
