@@ -69,7 +69,7 @@ def missing(path, what):
     return True
 
 
-def reconstruction_rows(rows, labels, shape, title, axes_per_row=None):
+def reconstruction_rows(rows, labels, shape, title):
     """A figure with one row of images per entry of ``rows`` (values in [0, 1])."""
     import matplotlib.pyplot as plt
     n = rows[0].shape[0]

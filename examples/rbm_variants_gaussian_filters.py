@@ -115,8 +115,8 @@ def main(argv=None):
     if dezca is not None:
         panels.append((rbm.components_ @ dezca, "filters in pixel space"))
     fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 7))
-    for ax, (F, title) in zip(np.atleast_1d(axes), panels):
-        plot_tiles(F, (12, 12), ax=ax, title=title)
+    for ax, (F, name) in zip(np.atleast_1d(axes), panels):
+        plot_tiles(F, (12, 12), ax=ax, title=name)
     fig.suptitle("Gaussian-Bernoulli RBM filters, 12x12 image patches")
     save(fig, "rbm_variants_patch_filters.png")
 

@@ -202,6 +202,18 @@ def annealed_importance_sampling(W, b, c, visible, hidden, *, base_bias=None,
     Returns
     -------
     AISResult
+
+    See Also
+    --------
+    exact_log_partition : exact log Z of small models (to check AIS against).
+    skdeepgen.rbm.BernoulliRBM.estimate_log_partition : AIS for a fitted RBM.
+
+    References
+    ----------
+    .. [1] Neal, R. M. (2001). Annealed importance sampling. Statistics and
+       Computing, 11(2), 125-139.
+    .. [2] Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
+       deep belief networks. ICML.
     """
     t0 = time.perf_counter()
     W, b, c = _as64(W, b, c)

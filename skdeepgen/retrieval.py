@@ -63,6 +63,16 @@ def hamming_neighbors(query_codes, database_codes, n_neighbors=10, *,
         Sorted by distance, ties by database index (a stable sort).  With
         ``max_distance`` both are lists of 1-D arrays.
 
+    See Also
+    --------
+    hamming_distances : all distances between two sets of codes.
+    skdeepgen.dbn.DeepAutoencoder : binary codes with ``code="binary"``.
+
+    References
+    ----------
+    .. [1] Salakhutdinov, R. & Hinton, G. E. (2009). Semantic hashing.
+       International Journal of Approximate Reasoning, 50(7), 969-978.
+
     Examples
     --------
     >>> import numpy as np

@@ -99,6 +99,18 @@ def sparse_encode(X, dictionary, *, alpha=1.0, positive=False, init=None,
     -------
     codes : ndarray of shape (n_samples, n_components), dtype of ``X``
 
+    See Also
+    --------
+    SparseCoder : learns the dictionary and encodes with it.
+    sklearn.decomposition.sparse_encode : scikit-learn's encoder.
+
+    References
+    ----------
+    .. [1] Lee, H., Battle, A., Raina, R. & Ng, A. Y. (2007). Efficient sparse
+       coding algorithms. NIPS (feature-sign search).
+    .. [2] Mairal, J., Bach, F., Ponce, J. & Sapiro, G. (2010). Online learning
+       for matrix factorization and sparse coding. JMLR, 11, 19-60.
+
     Examples
     --------
     >>> import numpy as np
@@ -444,14 +456,9 @@ class SparseCoder(_BaseSparseCoding):
 
     See Also
     --------
+    sklearn.decomposition.MiniBatchDictionaryLearning : scikit-learn's version.
     PredictiveSparseDecomposition : adds a fast feed-forward encoder.
     sparse_encode : the Lasso solver on its own.
-
-    See Also
-    --------
-    sklearn.decomposition.MiniBatchDictionaryLearning : scikit-learn's online dictionary learning.
-    PredictiveSparseDecomposition : with a fast feed-forward encoder.
-    sparse_encode : the codes for a given dictionary.
 
     References
     ----------
