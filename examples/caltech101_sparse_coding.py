@@ -206,6 +206,7 @@ def draw(y_true, y_pred, n_train, names):
         values_format=".2f", xticks_rotation="vertical", colorbar=False, ax=ax)
     ax.set_title(f"sparse codes + pyramid + LinearSVC, N={n_train} per class "
                  "(last split)")
+    fig.tight_layout()
     save(fig, "caltech101_confusion.png")
 
 

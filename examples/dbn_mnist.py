@@ -108,6 +108,7 @@ def draw(clf, X_test, y_test):
     ConfusionMatrixDisplay.from_estimator(clf, X_test, y_test, ax=ax,
                                           colorbar=False)
     ax.set_title("DBNClassifier: test confusion matrix")
+    fig.tight_layout()
     save(fig, "dbn_mnist_confusion.png")
 
 
