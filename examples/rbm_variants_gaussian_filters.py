@@ -1,4 +1,8 @@
-"""Gaussian-Bernoulli RBM on natural image patches and Olivetti faces: filters, stability.
+"""
+Gaussian-Bernoulli RBM filters on image patches and Olivetti faces
+==================================================================
+
+Filters and stability of ``GaussianBernoulliRBM`` on real-valued data.
 
 1. 12x12 patches of scikit-learn's two sample photographs, grey, each patch's
    mean removed and ZCA-whitened (the same patches as
@@ -15,23 +19,31 @@
    epoch printed, filters (blobs and face parts) and Gibbs samples saved.
 
     python examples/rbm_variants_gaussian_filters.py [--epochs 50]
+
+Quick mode (``SKDEEPGEN_QUICK=1``, the gallery build): 6,000 patches and 10
+epochs.  The Olivetti part reads ``../shared/data/scikit_learn_data`` and is
+skipped, with the reason printed, when the faces are absent.
 """
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import fetch_olivetti_faces, load_sample_images
 from sklearn.feature_extraction.image import extract_patches_2d
 from sklearn.preprocessing import StandardScaler
 
+from _helpers import SHARED, quick_defaults, title
+from _helpers import save as _save
 from sparse_coding_gabor_dictionary import whitened_patches
 from skdeepgen import GaussianBernoulliRBM
-from skdeepgen.plotting import plot_tiles
+from skdeepgen.plotting import plot_history, plot_tiles
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[1] / "shared" / "data" / "scikit_learn_data"
-OUT = HERE / "output"
+DATA = SHARED / "scikit_learn_data"
+
+
+# %%
+# Helpers: patches, a localisation index, a report
+# ------------------------------------------------
 
 
 def patches(n_patches, size, whiten=True, seed=0):
@@ -68,20 +80,23 @@ def report(name, rbm, seconds):
 
 
 def save(fig, name):
-    OUT.mkdir(exist_ok=True)
-    path = OUT / name
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    print("saved", path)
+    _save(fig, name)
 
+
+# %%
+# Train on patches, then on faces
+# -------------------------------
+# Filters in whitened space and back in pixel space; on the faces, filters
+# and Gibbs samples, and the reconstruction error per epoch from
+# ``history_``.
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__)
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--n-patches", type=int, default=20000)
     p.add_argument("--no-whiten", action="store_true")
+    quick_defaults(p, epochs=10, n_patches=6000)
     args = p.parse_args(argv)
-    import matplotlib
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     X, dezca = patches(args.n_patches, 12, whiten=not args.no_whiten)
@@ -100,15 +115,15 @@ def main(argv=None):
     if dezca is not None:
         panels.append((rbm.components_ @ dezca, "filters in pixel space"))
     fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 7))
-    for ax, (F, title) in zip(np.atleast_1d(axes), panels):
-        plot_tiles(F, (12, 12), ax=ax, title=title)
+    for ax, (F, name) in zip(np.atleast_1d(axes), panels):
+        plot_tiles(F, (12, 12), ax=ax, title=name)
     fig.suptitle("Gaussian-Bernoulli RBM filters, 12x12 image patches")
     save(fig, "rbm_variants_patch_filters.png")
 
     try:
         faces = fetch_olivetti_faces(data_home=DATA, download_if_missing=False).images
     except OSError as exc:
-        print("Olivetti faces not available:", exc)
+        print("SKIPPED the Olivetti part: faces not available:", exc)
         return
     F = faces[:, ::2, ::2].reshape(len(faces), -1)
     F = StandardScaler().fit_transform(F).astype(np.float32)
@@ -124,7 +139,9 @@ def main(argv=None):
     plot_tiles(rbm.sample(25, n_steps=1000, random_state=0), (32, 32), ax=axes[1],
                scale="all", title="samples (1000 Gibbs steps, means)")
     save(fig, "rbm_variants_olivetti.png")
-
+    ax = plot_history(rbm, ["reconstruction_error"],
+                      title="Olivetti faces: reconstruction error per epoch")
+    save(ax.figure, "rbm_variants_olivetti_history.png")
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,6 @@
-"""Predictive sparse decomposition: a feed-forward encoder that predicts sparse codes.
+"""
+Predictive sparse decomposition: an encoder that predicts sparse codes
+======================================================================
 
 PSD (Kavukcuoglu, Ranzato & LeCun 2008) trains an encoder
 ``g * tanh(W x + b)`` jointly with the dictionary so that, after training,
@@ -14,7 +16,12 @@ same logistic-regression classifier:
 and reports test accuracy, the time to transform the test set, and how close
 the encoder's prediction is to the optimal codes.
 
-    python examples/sparse_coding_psd.py
+    python examples/sparse_coding_psd.py [--mnist]
+
+Quick mode (``SKDEEPGEN_QUICK=1``, the gallery build): 128 atoms, 10 epochs.
+The figure shows the two dictionaries, the codes of a few test digits
+(exact Lasso codes against the encoder's prediction) and PSD's learning
+curves from ``history_``.
 """
 import argparse
 import time
@@ -22,17 +29,24 @@ import time
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from _helpers import SHARED, quick_defaults, save, title
 from skdeepgen import PredictiveSparseDecomposition, SparseCoder
 from skdeepgen.experiments import DATASETS
+from skdeepgen.plotting import plot_history, plot_tiles
 
+
+# %%
+# Fit both models, compare features and transform times
+# -------------------------------------------------------
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--mnist", action="store_true")
-    p.add_argument("--data-home", default="../shared/data/mnist")
+    p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--n-components", type=int, default=256)
     p.add_argument("--alpha", type=float, default=0.3)
     p.add_argument("--max-iter", type=int, default=30)
+    quick_defaults(p, n_components=128, max_iter=10)
     args = p.parse_args(argv)
     name = "mnist" if args.mnist else "digits"
     X_train, X_test, y_train, y_test = DATASETS[name].load(args.data_home)
@@ -70,7 +84,39 @@ def main(argv=None):
         acc = clf.score(Zte, y_test)
         fit = "" if fit_s is None else f"{fit_s:.1f}"
         print(f"{label:<32} {acc:>9.4f} {fit:>7} {tr_s:>17.4f}")
+    draw(models, rows, DATASETS[name].image_shape)
 
+
+def draw(models, rows, shape):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover
+        print("matplotlib not installed: no figure")
+        return
+    sc, psd = models.values()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+    plot_tiles(sc.components_[:64], shape, ax=axes[0], title="SparseCoder atoms")
+    plot_tiles(psd.components_[:64], shape, ax=axes[1], title="PSD atoms")
+    save(fig, "sparse_coding_psd_atoms.png")
+    Z_enc, Z_lasso = rows[2][2], rows[3][2]
+    fig, axes = plt.subplots(3, 1, figsize=(10, 5), sharex=True)
+    for i, ax in enumerate(axes):
+        ax.plot(Z_lasso[i], label="Lasso codes (PSD dictionary)")
+        ax.plot(Z_enc[i], label="encoder prediction", alpha=0.8)
+        ax.set_ylabel(f"test digit {i}")
+    axes[0].legend(loc="upper right")
+    axes[-1].set_xlabel("atom")
+    fig.suptitle("PSD: the encoder's codes against the optimal sparse codes")
+    save(fig, "sparse_coding_psd_codes.png")
+    ax = plot_history(psd, [k for k in ("objective", "prediction_error")
+                            if k in psd.history_], title="PSD learning curves")
+    ax.set_yscale("log")
+    save(ax.figure, "sparse_coding_psd_history.png")
+
+
+# %%
+# Run it
+# ------
 
 if __name__ == "__main__":
     main()

@@ -69,6 +69,19 @@ class DBN(LayerStack):
         Epochs trained per layer.
     n_features_in_ : int
 
+    See Also
+    --------
+    DBNClassifier : pretraining followed by supervised fine-tuning.
+    DeepAutoencoder : pretraining followed by fine-tuning of the reconstruction.
+    skdeepgen.stacking.LayerStack : the greedy training of any layer estimator.
+
+    References
+    ----------
+    .. [1] Hinton, G. E., Osindero, S. & Teh, Y.-W. (2006). A fast learning
+       algorithm for deep belief nets. Neural Computation, 18(7), 1527-1554.
+    .. [2] Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
+       deep belief networks. ICML.
+
     Examples
     --------
     >>> import numpy as np
@@ -181,6 +194,8 @@ class DBNClassifier(_DBNPretrained, StackClassifier):
     Parameters
     ----------
     hidden_layer_sizes : sequence of int, default=(500, 500, 2000)
+        Hidden units of each layer, bottom to top (the input and output sizes
+        are not included, as in :class:`~sklearn.neural_network.MLPClassifier`).
     rbm : RBM estimator, list of RBM estimators, or None, default=None
         Layer configuration for pretraining (see :class:`DBN`; None is the
         MNIST recipe, with a Gaussian bottom layer for real-valued input,
@@ -200,6 +215,7 @@ class DBNClassifier(_DBNPretrained, StackClassifier):
     weight_decay : float, default=1e-5
         L2 penalty on the weights (not the biases).
     batch_size : int, default=100
+        Examples per minibatch.
     max_iter : int, default=40
         Fine-tuning epochs (0: pretrained weights + a softmax never trained).
         The defaults are the recipe of ``examples/dbn_mnist.py`` (1.26% test
@@ -212,10 +228,20 @@ class DBNClassifier(_DBNPretrained, StackClassifier):
         pretraining), stop when the validation error stops improving and
         keep the best epoch's weights.
     validation_fraction : float, default=0.1
+        Share of the training data held out as the validation set for early
+        stopping (only with ``early_stopping=True``).
     n_iter_no_change : int, default=5
+        Epochs without an improvement larger than ``tol`` after which early
+        stopping ends training.
     tol : float, default=1e-4
+        Smallest improvement of the monitored score that counts as one
+        (early stopping).
     verbose : int, default=0
+        Progress output: one line per epoch (scores, seconds, ETA) when
+        positive.
     random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the minibatch order and every random number;
+        a fixed value gives bit-for-bit identical results.
 
     Attributes
     ----------
@@ -232,6 +258,18 @@ class DBNClassifier(_DBNPretrained, StackClassifier):
     history_ : dict of lists
         ``loss`` (training cross-entropy), ``val_loss``/``val_error`` or
         ``error`` (training error), ``seconds`` per epoch.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : the same network without pretraining.
+    DBN : the pretrained stack alone.
+
+    References
+    ----------
+    .. [1] Hinton, G. E., Osindero, S. & Teh, Y.-W. (2006). A fast learning
+       algorithm for deep belief nets. Neural Computation, 18(7), 1527-1554.
+    .. [2] Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the
+       dimensionality of data with neural networks. Science, 313(5786), 504-507.
 
     Examples
     --------
@@ -315,20 +353,37 @@ class DeepAutoencoder(_DBNPretrained, StackAutoencoder):
         (this helps retrieval, see ``examples/semantic_hashing_20newsgroups.py``).
     solver : {"sgd", "adam"}, default="adam"
     learning_rate : float, default=1e-3
+        Step size for the mean gradient over a minibatch.
     learning_rate_schedule : str, default="constant"
+        How the learning rate changes across epochs: ``"constant"``,
+        ``"invscaling"``, ``"exponential"`` or ``"linear"`` (decays to 0 over
+        ``max_iter`` epochs).
     momentum : float, default=0.9
+        Momentum of the parameter updates.
     weight_decay : float, default=0.0
+        L2 penalty on the weights.
     batch_size : int, default=100
+        Examples per minibatch.
     max_iter : int, default=20
         Fine-tuning epochs.
     early_stopping : bool, default=False
         Stop when the loss on a held-out ``validation_fraction`` stops
         improving (best weights are kept).
     validation_fraction : float, default=0.1
+        Share of the training data held out as the validation set for early
+        stopping (only with ``early_stopping=True``).
     n_iter_no_change : int, default=5
+        Epochs without an improvement larger than ``tol`` after which early
+        stopping ends training.
     tol : float, default=1e-4
+        Smallest improvement of the monitored score that counts as one
+        (early stopping).
     verbose : int, default=0
+        Progress output: one line per epoch (scores, seconds, ETA) when
+        positive.
     random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the minibatch order and every random number;
+        a fixed value gives bit-for-bit identical results.
 
     Attributes
     ----------
@@ -341,6 +396,21 @@ class DeepAutoencoder(_DBNPretrained, StackAutoencoder):
         The weights of the word-count reconstruction targets.
     n_iter_ : int
     history_ : dict of lists
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : the linear baseline.
+    skdeepgen.retrieval.hamming_neighbors : retrieval with binary codes.
+    DBN : the pretrained stack alone.
+
+    References
+    ----------
+    .. [1] Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the
+       dimensionality of data with neural networks. Science, 313(5786), 504-507.
+    .. [2] Salakhutdinov, R. & Hinton, G. E. (2009). Semantic hashing.
+       International Journal of Approximate Reasoning, 50(7), 969-978.
+    .. [3] Salakhutdinov, R. & Hinton, G. E. (2009). Replicated softmax: an
+       undirected topic model. NIPS.
 
     Examples
     --------

@@ -72,7 +72,9 @@ def exact_log_partition(W, b, c, visible, hidden, *, chunk=8192):
     Parameters
     ----------
     W : ndarray of shape (n_hidden, n_visible)
+        Weights, one row per hidden unit (an RBM's ``components_``).
     b, c : visible and hidden biases
+        Visible and hidden biases.
     visible, hidden : Units
         Replicated softmax visibles must be bound to one document length
         (``ReplicatedSoftmaxUnits(lengths=D)``): Z depends on ``D``.
@@ -175,9 +177,11 @@ def annealed_importance_sampling(W, b, c, visible, hidden, *, base_bias=None,
     Parameters
     ----------
     W : ndarray of shape (n_hidden, n_visible)
+        Weights, one row per hidden unit (an RBM's ``components_``).
     b, c : ndarray
         Visible and hidden biases.
     visible, hidden : Units
+        Unit types of the two layers (:mod:`skdeepgen.units`).
     base_bias : ndarray of shape (n_visible,), optional
         Visible biases of the base-rate model; ``visible.base_rate_bias(X)``
         on the training data is the usual choice.  Default: ``b`` (the
@@ -192,12 +196,25 @@ def annealed_importance_sampling(W, b, c, visible, hidden, *, base_bias=None,
         Replicated softmax visibles: document lengths for which to estimate
         ``log Z_D`` (one estimate per length, ``n_runs`` runs each).
     random_state : int, RandomState or None
+        Seeds the AIS chains.
     max_rows : int
         Chains advanced together (lengths are processed in groups).
 
     Returns
     -------
     AISResult
+
+    See Also
+    --------
+    exact_log_partition : exact log Z of small models (to check AIS against).
+    skdeepgen.rbm.BernoulliRBM.estimate_log_partition : AIS for a fitted RBM.
+
+    References
+    ----------
+    .. [1] Neal, R. M. (2001). Annealed importance sampling. Statistics and
+       Computing, 11(2), 125-139.
+    .. [2] Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
+       deep belief networks. ICML.
     """
     t0 = time.perf_counter()
     W, b, c = _as64(W, b, c)

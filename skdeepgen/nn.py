@@ -52,6 +52,7 @@ class DenseNetwork:
     coefs : list of ndarray, each of shape (n_in, n_out)
         Weights (used in place: training updates these arrays).
     intercepts : list of ndarray, each of shape (n_out,)
+        Biases (used in place, like ``coefs``).
     activations : list of str
         One per layer, from ``ACTIVATIONS`` ("softmax" only for the output).
     loss : str, default="squared_error"

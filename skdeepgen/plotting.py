@@ -27,6 +27,7 @@ def tile_images(images, image_shape, *, n_cols=None, spacing=1, scale="each",
     images : array of shape (n_images, height * width)
         E.g. an RBM's ``components_`` (filters) or samples.
     image_shape : (height, width)
+        Shape of one image.
     n_cols : int, optional
         Tiles per row (default: about the square root of ``n_images``).
     spacing : int

@@ -655,8 +655,14 @@ default="constant"
         Hold out ``validation_fraction`` of the data and stop when its
         reconstruction error stops improving; the best parameters are kept.
     validation_fraction : float, default=0.1
+        Share of the training data held out as the validation set for early
+        stopping (only with ``early_stopping=True``).
     n_iter_no_change : int, default=5
+        Epochs without an improvement larger than ``tol`` after which early
+        stopping ends training.
     tol : float, default=1e-4
+        Smallest improvement of the monitored score that counts as one
+        (early stopping).
     verbose : int, default=0
         Print epoch, reconstruction error, pseudo-likelihood, seconds and ETA.
     random_state : int, RandomState instance or None, default=None
@@ -678,6 +684,27 @@ default="constant"
         (on up to 500 training rows, or ``val_*`` on the validation set),
         ``seconds``.
     n_features_in_ : int
+
+    See Also
+    --------
+    sklearn.neural_network.BernoulliRBM : scikit-learn's RBM (PCD only).
+    GaussianBernoulliRBM : RBM for real-valued data.
+    skdeepgen.dbn.DBN : a stack of RBMs.
+
+    References
+    ----------
+    .. [1] Hinton, G. E. (2002). Training products of experts by minimizing
+       contrastive divergence. Neural Computation, 14(8), 1771-1800.
+    .. [2] Tieleman, T. (2008). Training restricted Boltzmann machines using
+       approximations to the likelihood gradient. ICML.
+    .. [3] Hinton, G. E. (2010). A practical guide to training restricted
+       Boltzmann machines. UTML TR 2010-003.
+    .. [4] Lee, H., Ekanadham, C. & Ng, A. Y. (2008). Sparse deep belief net model
+       for visual area V2. NIPS.
+    .. [5] Nair, V. & Hinton, G. E. (2010). Rectified linear units improve
+       restricted Boltzmann machines. ICML.
+    .. [6] Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
+       deep belief networks. ICML.
 
     Examples
     --------
@@ -734,12 +761,18 @@ class GaussianBernoulliRBM(_PCDSparsityRBM):
     n_components : int, default=256
         Number of hidden units.
     learning_rate : float, default=0.001
+        Step size for the mean gradient over a minibatch.
     batch_size : int, default=100
+        Examples per minibatch.
     n_iter : int, default=10
+        Number of epochs.
     method : {"cd", "pcd"}, default="cd"
     n_gibbs_steps : int, default=1
+        Gibbs steps per update (the k of CD-k).
     momentum : float, default=0.9
+        Momentum of the parameter updates.
     weight_decay : float, default=1e-4
+        L2 penalty on the weights.
     learn_variance : bool, default=False
         Learn the visible variances (``variance_``) instead of fixing them at 1.
     hidden : {"bernoulli", "nrelu"}, default="bernoulli"
@@ -755,6 +788,22 @@ early_stopping, validation_fraction, n_iter_no_change, tol, verbose, random_stat
         Visible variances (ones unless ``learn_variance``).
     base_rate_bias_ : ndarray of shape (n_features,)
         Data mean: the base model of AIS (``score_samples``).
+
+    See Also
+    --------
+    BernoulliRBM : binary visible units.
+    sklearn.preprocessing.StandardScaler : standardise the data first.
+
+    References
+    ----------
+    .. [1] Welling, M., Rosen-Zvi, M. & Hinton, G. E. (2005). Exponential family
+       harmoniums with an application to information retrieval. NIPS.
+    .. [2] Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the
+       dimensionality of data with neural networks. Science, 313(5786), 504-507.
+    .. [3] Hinton, G. E. (2010). A practical guide to training restricted
+       Boltzmann machines. UTML TR 2010-003.
+    .. [4] Nair, V. & Hinton, G. E. (2010). Rectified linear units improve
+       restricted Boltzmann machines. ICML.
 
     Examples
     --------
@@ -843,15 +892,21 @@ class ReplicatedSoftmaxRBM(BaseRBM):
     Parameters
     ----------
     n_components : int, default=50
+        Number of hidden (topic) units.
     learning_rate : float, default=0.001
         The hidden-bias statistics carry a factor ``D`` (document length);
         their step is divided by the mean training length so that one rate
         suits weights and biases.
     batch_size : int, default=100
+        Examples per minibatch.
     n_iter : int, default=10
+        Number of epochs.
     n_gibbs_steps : int, default=1
+        Gibbs steps per update (the k of CD-k).
     momentum : float, default=0.9
+        Momentum of the parameter updates.
     weight_decay : float, default=1e-4
+        L2 penalty on the weights.
     hidden : {"bernoulli", "nrelu"}, default="bernoulli"
     learning_rate_schedule, early_stopping, validation_fraction, \
 n_iter_no_change, tol, verbose, random_state
@@ -866,6 +921,20 @@ n_iter_no_change, tol, verbose, random_state
     mean_length_ : float
         Mean document length of the training data (default for ``sample``).
     n_iter_, history_, base_rate_bias_
+
+    See Also
+    --------
+    sklearn.decomposition.LatentDirichletAllocation : a directed topic model.
+    skdeepgen.dbn.DeepAutoencoder : semantic hashing on top of this RBM.
+
+    References
+    ----------
+    .. [1] Salakhutdinov, R. & Hinton, G. E. (2009). Replicated softmax: an
+       undirected topic model. NIPS.
+    .. [2] Welling, M., Rosen-Zvi, M. & Hinton, G. E. (2005). Exponential family
+       harmoniums with an application to information retrieval. NIPS.
+    .. [3] Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
+       deep belief networks. ICML.
 
     Examples
     --------
@@ -973,6 +1042,7 @@ n_iter_no_change, tol, verbose, random_state
         lengths : int or array of shape (n_samples,), optional
             Document lengths (default: the training mean, rounded).
         random_state : int, RandomState or None
+            Seeds the chains (default: the estimator's ``random_state``).
         return_mean : bool
             Return expected counts of the last step instead of counts.
 
@@ -1030,14 +1100,20 @@ class CategoricalRBM(BaseRBM):
     Parameters
     ----------
     n_components : int, default=100
+        Number of hidden units.
     learning_rate : float, default=0.01
+        Step size for the mean gradient over a minibatch.
     batch_size : int, default=100
+        Examples per minibatch.
     n_iter : int, default=10
+        Number of epochs.
     n_gibbs_steps : int, default=1
         CD-k steps (training is CD: each row has its own set of observed
         variables, which persistent chains cannot share).
     momentum : float, default=0.9
+        Momentum of the parameter updates.
     weight_decay : float, default=1e-3
+        L2 penalty on the weights.
     hidden : {"bernoulli", "nrelu"}, default="bernoulli"
     learning_rate_schedule, early_stopping, validation_fraction, \
 n_iter_no_change, tol, verbose, random_state
@@ -1050,6 +1126,15 @@ n_iter_no_change, tol, verbose, random_state
     components_ : ndarray of shape (n_components, n_features * n_categories)
         Column ``j * n_categories + k``: value ``categories_[k]`` of feature ``j``.
     intercept_hidden_, intercept_visible_, n_iter_, history_, base_rate_bias_
+
+    See Also
+    --------
+    BernoulliRBM : binary visible units.
+
+    References
+    ----------
+    .. [1] Salakhutdinov, R., Mnih, A. & Hinton, G. E. (2007). Restricted
+       Boltzmann machines for collaborative filtering. ICML.
 
     Examples
     --------

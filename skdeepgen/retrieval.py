@@ -19,7 +19,9 @@ def hamming_distances(A, B):
     Parameters
     ----------
     A : array-like of shape (n_a, n_bits), values 0/1
+        Codes of the queries, one row each.
     B : array-like of shape (n_b, n_bits), values 0/1
+        Codes of the database items, one row each.
 
     Returns
     -------
@@ -46,7 +48,9 @@ def hamming_neighbors(query_codes, database_codes, n_neighbors=10, *,
     Parameters
     ----------
     query_codes : array-like of shape (n_queries, n_bits), 0/1
+        Binary codes of the queries, e.g. ``DeepAutoencoder(code="binary").transform``.
     database_codes : array-like of shape (n_database, n_bits), 0/1
+        Binary codes of the items to retrieve.
     n_neighbors : int or None, default=10
         Neighbours per query (None: rank the whole database).
     max_distance : int or None
@@ -58,6 +62,16 @@ def hamming_neighbors(query_codes, database_codes, n_neighbors=10, *,
     distances, indices : ndarrays of shape (n_queries, n_neighbors)
         Sorted by distance, ties by database index (a stable sort).  With
         ``max_distance`` both are lists of 1-D arrays.
+
+    See Also
+    --------
+    hamming_distances : all distances between two sets of codes.
+    skdeepgen.dbn.DeepAutoencoder : binary codes with ``code="binary"``.
+
+    References
+    ----------
+    .. [1] Salakhutdinov, R. & Hinton, G. E. (2009). Semantic hashing.
+       International Journal of Approximate Reasoning, 50(7), 969-978.
 
     Examples
     --------

@@ -74,8 +74,11 @@ def sparse_encode(X, dictionary, *, alpha=1.0, positive=False, init=None,
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features), float32 or float64
+        Samples to encode, one row each.
     dictionary : ndarray of shape (n_components, n_features)
+        Atoms in rows (e.g. a fitted ``components_``).
     alpha : float >= 0
+        Weight of the L1 penalty: larger values give sparser codes.
     positive : bool, default=False
         Non-negative codes.
     init : ndarray of shape (n_samples, n_components), default=None
@@ -95,6 +98,18 @@ def sparse_encode(X, dictionary, *, alpha=1.0, positive=False, init=None,
     Returns
     -------
     codes : ndarray of shape (n_samples, n_components), dtype of ``X``
+
+    See Also
+    --------
+    SparseCoder : learns the dictionary and encodes with it.
+    sklearn.decomposition.sparse_encode : scikit-learn's encoder.
+
+    References
+    ----------
+    .. [1] Lee, H., Battle, A., Raina, R. & Ng, A. Y. (2007). Efficient sparse
+       coding algorithms. NIPS (feature-sign search).
+    .. [2] Mairal, J., Bach, F., Ponce, J. & Sapiro, G. (2010). Online learning
+       for matrix factorization and sparse coding. JMLR, 11, 19-60.
 
     Examples
     --------
@@ -391,6 +406,7 @@ class SparseCoder(_BaseSparseCoding):
     max_iter : int, default=10
         Passes (epochs) over the data in ``fit``.
     batch_size : int, default=256
+        Examples per minibatch.
     positive_code : bool, default=False
         Non-negative codes (in learning and in ``transform``).
     split_sign : bool, default=False
@@ -407,12 +423,22 @@ class SparseCoder(_BaseSparseCoding):
         objective has not improved by ``tol`` for ``n_iter_no_change``
         epochs.
     validation_fraction : float, default=0.1
+        Share of the training data held out as the validation set for early
+        stopping (only with ``early_stopping=True``).
     n_iter_no_change : int, default=3
+        Epochs without an improvement larger than ``tol`` after which early
+        stopping ends training.
     tol : float, default=1e-4
+        Smallest improvement of the monitored score that counts as one
+        (early stopping).
     n_jobs : int, default=None
         Threads for encoding (``-1``: all cores).
     verbose : int, default=0
+        Progress output: one line per epoch (scores, seconds, ETA) when
+        positive.
     random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the minibatch order and every random number;
+        a fixed value gives bit-for-bit identical results.
 
     Attributes
     ----------
@@ -430,8 +456,20 @@ class SparseCoder(_BaseSparseCoding):
 
     See Also
     --------
+    sklearn.decomposition.MiniBatchDictionaryLearning : scikit-learn's version.
     PredictiveSparseDecomposition : adds a fast feed-forward encoder.
     sparse_encode : the Lasso solver on its own.
+
+    References
+    ----------
+    .. [1] Mairal, J., Bach, F., Ponce, J. & Sapiro, G. (2009). Online dictionary
+       learning for sparse coding. ICML.
+    .. [2] Mairal, J., Bach, F., Ponce, J. & Sapiro, G. (2010). Online learning
+       for matrix factorization and sparse coding. JMLR, 11, 19-60.
+    .. [3] Lee, H., Battle, A., Raina, R. & Ng, A. Y. (2007). Efficient sparse
+       coding algorithms. NIPS.
+    .. [4] Yang, J., Yu, K., Gong, Y. & Huang, T. (2009). Linear spatial pyramid
+       matching using sparse coding for image classification. CVPR.
 
     Examples
     --------
@@ -519,7 +557,9 @@ class PredictiveSparseDecomposition(_BaseSparseCoding):
     Parameters
     ----------
     n_components : int, default=None
+        Number of atoms (default: ``n_features``).
     alpha : float, default=1.0
+        Weight of the L1 penalty on the codes, as in :class:`SparseCoder`.
     beta : float, default=1.0
         Weight of the prediction term.
     inference : {"encoder", "lasso"}, default="encoder"
@@ -543,6 +583,18 @@ n_iter_no_change, tol, n_jobs, verbose, random_state
     n_iter_, n_steps_, history_, n_features_in_
         As in :class:`SparseCoder`; ``history_`` also records
         ``prediction_error`` (mean ``||z* - F(x)||^2`` on the monitor rows).
+
+    See Also
+    --------
+    SparseCoder : exact sparse codes, no encoder.
+
+    References
+    ----------
+    .. [1] Kavukcuoglu, K., Ranzato, M. & LeCun, Y. (2008). Fast inference in
+       sparse coding algorithms with applications to object recognition.
+       Technical report CBLL-TR-2008-12-01, NYU.
+    .. [2] Mairal, J., Bach, F., Ponce, J. & Sapiro, G. (2009). Online dictionary
+       learning for sparse coding. ICML.
 
     Examples
     --------

@@ -3,11 +3,14 @@
 A *layer estimator* is any fitted transformer that offers a dense-layer view
 of itself (RBMs today, autoencoders next):
 
-``encoder_layer(dtype)``  ``(coef, intercept, activation)`` of the
-                          feed-forward layer that computes ``transform``
-``encoder_input(X)``      ``X`` as that layer's network input (a
-                          replicated-softmax RBM appends document lengths)
-``decoder_layer(dtype)``  the layer that maps codes back (``inverse_transform``)
+``encoder_layer(dtype)``
+    ``(coef, intercept, activation)`` of the feed-forward layer that
+    computes ``transform``
+``encoder_input(X)``
+    ``X`` as that layer's network input (a replicated-softmax RBM appends
+    document lengths)
+``decoder_layer(dtype)``
+    the layer that maps codes back (``inverse_transform``)
 
 :class:`LayerStack` trains such layers greedily, each on the features of the
 one below (Hinton, Osindero & Teh 2006; Bengio et al. 2007), and

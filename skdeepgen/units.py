@@ -3,16 +3,22 @@
 A unit type knows, for a layer of units with pre-activations ``pre`` (the
 BLAS product from the other layer) and biases ``bias``:
 
-``mean_sample``   the fused kernel call: means, samples and column sums
-``mean``          the conditional expectation (``transform``)
-``log_partition`` ``log sum_x exp(x . (pre + bias) - base energy(x))`` per
-                  row: marginalising this layer out of the joint (free energy,
-                  exact log Z, AIS)
-``bias_energy``   the layer's own energy term for given states
-``states``        all joint states of a small layer (exact enumeration)
-``check``         data checks for a visible layer of this type
-``activation``    the layer's deterministic feed-forward equivalent (a name in
-                  ``skdeepgen.nn.ACTIVATIONS``), or None
+``mean_sample``
+    the fused kernel call: means, samples and column sums
+``mean``
+    the conditional expectation (``transform``)
+``log_partition``
+    ``log sum_x exp(x . (pre + bias) - base energy(x))`` per row:
+    marginalising this layer out of the joint (free energy, exact log Z, AIS)
+``bias_energy``
+    the layer's own energy term for given states
+``states``
+    all joint states of a small layer (exact enumeration)
+``check``
+    data checks for a visible layer of this type
+``activation``
+    the layer's deterministic feed-forward equivalent (a name in
+    ``skdeepgen.nn.ACTIVATIONS``), or None
 
 An RBM is a pair (visible units, hidden units) plus weights; the training,
 sampling and evaluation code is written once against this interface and
@@ -203,6 +209,7 @@ class GaussianUnits(Units):
     Parameters
     ----------
     variance : float or array of shape (n_units,), default=1.0
+        Variance of every unit, or one per unit.
     """
 
     name = "gaussian"
@@ -285,6 +292,7 @@ class SoftmaxUnits(Units):
     Parameters
     ----------
     n_categories : int
+        Number of categories (one-hot columns) of each variable.
     mask : bool array of shape (n_rows, n_groups) or None
         Observed variables of the bound batch (None: all observed).
     """

@@ -82,6 +82,7 @@ def load_caltech101(data_home=None, *, max_side=300, max_per_class=None,
     categories : list of str, default=None
         Only these classes (folder names).
     dtype : float32 or float64
+        Floating type of the images.
     return_X_y : bool, default=False
         Return ``(images, target)`` instead of a Bunch.
 
@@ -144,9 +145,13 @@ class Caltech101Split:
     Parameters
     ----------
     n_train : int, default=30
+        Training images per class.
     max_test : int, default=50
+        At most this many of the remaining images per class are test images.
     n_splits : int, default=5
+        Number of random splits.
     random_state : int, RandomState instance or None, default=None
+        Seeds the splits.
 
     Examples
     --------

@@ -189,6 +189,7 @@ def digitally_convex(masks):
     Parameters
     ----------
     masks : array of shape (n, 784) or (n, 28, 28), bool
+        Binary images, flat or 28x28.
 
     Returns
     -------
@@ -275,15 +276,15 @@ def make_mnist_variant(name, *, n_train=None, n_valid=None, n_test=None,
     28x28 images, 784 float32 features in [0, 1] (white = 1), split into
     train / valid / test with the published sizes:
 
-    ==========  ======  =====  ======  ==========================
-    name        train   valid  test    needs
-    ==========  ======  =====  ======  ==========================
-    ``basic``   10,000  2,000  50,000  MNIST IDX files
-    ``rot``     10,000  2,000  50,000  MNIST IDX files
-    ``bg-rand`` 10,000  2,000  50,000  MNIST IDX files
-    ``rect``     1,000    200  50,000  nothing (synthetic)
-    ``convex``   6,000  2,000  50,000  nothing (synthetic)
-    ==========  ======  =====  ======  ==========================
+    ===========  ======  =====  ======  ==========================
+    name         train   valid  test    needs
+    ===========  ======  =====  ======  ==========================
+    ``basic``    10,000  2,000  50,000  MNIST IDX files
+    ``rot``      10,000  2,000  50,000  MNIST IDX files
+    ``bg-rand``  10,000  2,000  50,000  MNIST IDX files
+    ``rect``      1,000    200  50,000  nothing (synthetic)
+    ``convex``    6,000  2,000  50,000  nothing (synthetic)
+    ===========  ======  =====  ======  ==========================
 
     Parameters
     ----------

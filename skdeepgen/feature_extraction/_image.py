@@ -110,6 +110,7 @@ class DensePatchExtractor(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     patch_size : int, default=16
+        Side of the square patches in pixels.
     step : int, default=8
         Grid spacing in pixels.
     normalize : {"contrast", "mean", "none"}, default="contrast"
@@ -199,7 +200,9 @@ class PatchEncoder(TransformerMixin, BaseEstimator):
         E.g. :class:`skdeepgen.SparseCoder` (with ``split_sign=True`` for max
         pooling), ``PCA``, ``MiniBatchKMeans``...
     n_fit_patches : int, default=100_000
+        Patches sampled from the training images to fit the encoder.
     random_state : int, RandomState instance or None, default=None
+        Seeds the choice of the fitting patches.
 
     Examples
     --------
