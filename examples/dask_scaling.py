@@ -70,6 +70,7 @@ def main(argv=None):
     X_disk = from_npy(folder / "train.npy", chunk_rows=max(len(X_train) // 8, 1))
     rbm_kw = dict(n_components=args.n_components[-1], n_iter=args.n_iter,
                   random_state=0)
+    BernoulliRBM(**rbm_kw).fit(X_train[:50])  # compile (or load) the kernels first
     timings = {}
     t = time.perf_counter()
     streamed = BernoulliRBM(**rbm_kw).fit(X_disk)
