@@ -29,7 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from _helpers import SHARED, load_mnist_quick, quick_defaults, save
+from _helpers import SHARED, load_mnist_quick, quick_defaults, save, title
 from skdeepgen import BernoulliRBM
 
 
@@ -39,7 +39,7 @@ def feature_accuracy(rbm, X_train, X_test, y_train, y_test):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p = argparse.ArgumentParser(description=title(__doc__))
     p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--n-train", type=int, default=20000)
     p.add_argument("--n-iter", type=int, default=5)
