@@ -24,7 +24,9 @@ samples draws the same noise as one pass.  Sums are kept in float64.
 import numpy as np
 
 from ._config import jit
-from .random import _bits_of, _mix64, _normal64, _stream_base, _uniform64
+from .random import (_bits_of, _log_positive, _mix64, _normal64, _stream_base,
+                     _uniform64)
+from .units import _exp_nonpositive
 
 _LOG_2PI = 1.8378770664093453
 
@@ -57,20 +59,25 @@ def _sample_latent(H, keys, offset, K, eps, Z, lpq):
     """
     n = H.shape[0]
     m = Z.shape[1]
+    sd = np.empty(m)
     for i in range(n):
         base = _stream_base(keys[i])
+        lv_sum = 0.0
+        for j in range(m):
+            lv = np.float64(H[i, m + j])
+            sd[j] = np.exp(0.5 * lv)
+            lv_sum += lv
         for s in range(K):
             r = i * K + s
             c0 = np.uint64(offset + s) * np.uint64(m)
             acc = 0.0
             for j in range(m):
                 e = _normal64(base, c0 + np.uint64(j))
-                lv = np.float64(H[i, m + j])
-                z = np.float64(H[i, j]) + np.exp(0.5 * lv) * e
+                z = np.float64(H[i, j]) + sd[j] * e
                 eps[r, j] = e
                 Z[r, j] = z
-                acc += e * e - z * z + lv
-            lpq[i, s] = 0.5 * acc
+                acc += e * e - z * z
+            lpq[i, s] = 0.5 * (acc + lv_sum)
 
 
 @jit
@@ -88,7 +95,8 @@ def _binarize(X, seed, out):
 def _bernoulli_log_lik(L, X, K, grad, D, out):
     """Bernoulli decoder: ``out[i, s] = sum_j x_j l_j - softplus(l_j)`` with
     ``l = L[i K + s]`` the logits; with ``grad``, ``D = sigmoid(L) - x``
-    (the gradient of ``-log p`` w.r.t. the logits)."""
+    (the gradient of ``-log p`` w.r.t. the logits).  The exp and log are
+    the libm-free ones of the unit kernels, so the loops vectorise."""
     n, d = X.shape
     for i in range(n):
         for s in range(K):
@@ -97,13 +105,15 @@ def _bernoulli_log_lik(L, X, K, grad, D, out):
             for j in range(d):
                 z = np.float64(L[r, j])
                 x = np.float64(X[i, j])
-                t = np.exp(-abs(z))
-                sp = max(z, 0.0) + np.log1p(t)
-                acc += x * z - sp
-                if grad:
-                    p = 1.0 / (1.0 + t) if z >= 0.0 else t / (1.0 + t)
-                    D[r, j] = p - x
+                t = _exp_nonpositive(-abs(z))
+                acc += x * z - (max(z, 0.0) + _log_positive(1.0 + t))
             out[i, s] = acc
+            if grad:
+                for j in range(d):
+                    z = np.float64(L[r, j])
+                    t = _exp_nonpositive(-abs(z))
+                    p = (1.0 if z >= 0.0 else t) / (1.0 + t)
+                    D[r, j] = p - np.float64(X[i, j])
 
 
 @jit
@@ -113,18 +123,19 @@ def _gaussian_log_lik(M, X, K, log_var, grad, D, out):
     with ``mu = M[i K + s]``; with ``grad``, ``D = (mu - x) / v``."""
     n, d = X.shape
     const = 0.0
+    prec = np.empty(d)
     for j in range(d):
         const += np.float64(log_var[j]) + _LOG_2PI
+        prec[j] = np.exp(-np.float64(log_var[j]))
     for i in range(n):
         for s in range(K):
             r = i * K + s
             acc = 0.0
             for j in range(d):
-                prec = np.exp(-np.float64(log_var[j]))
                 diff = np.float64(M[r, j]) - np.float64(X[i, j])
-                acc += diff * diff * prec
+                acc += diff * diff * prec[j]
                 if grad:
-                    D[r, j] = diff * prec
+                    D[r, j] = diff * prec[j]
             out[i, s] = -0.5 * (acc + const)
 
 
