@@ -11,6 +11,7 @@ scores a checkpoint with a large k in chunks, printing the running mean.
 
     python benchmarks/vae_mnist_loglik.py train --k-train 1 --out /tmp/vae1
     python benchmarks/vae_mnist_loglik.py evaluate /tmp/vae1/model.pkl --k 5000
+    python benchmarks/vae_mnist_loglik.py evaluate MODEL --k 5000 --start 1000 --n-test 1000
 """
 import argparse
 import os
@@ -98,9 +99,10 @@ def evaluate(args):
     _, T = load(args.data_home)
     with open(args.checkpoint, "rb") as f:
         vae, wall = pickle.load(f)
-    T = T[:args.n_test]
+    T = T[args.start:args.start + args.n_test]
     print(f"{args.checkpoint}: epoch {vae.n_iter_}, {wall:.0f} s of training; "
-          f"k={args.k} on {T.shape[0]} binarised test images", flush=True)
+          f"k={args.k} on {T.shape[0]} binarised test images from "
+          f"{args.start}", flush=True)
     t = time.perf_counter()
     b = bound(vae, T, args.k, chunk=args.chunk,
               log=lambda m: print(m, flush=True))
@@ -126,6 +128,8 @@ def main():
     e.add_argument("checkpoint")
     e.add_argument("--k", type=int, default=5000)
     e.add_argument("--n-test", type=int, default=10000)
+    e.add_argument("--start", type=int, default=0,
+                   help="first test image (split a long evaluation over processes)")
     e.add_argument("--chunk", type=int, default=100)
     args = p.parse_args()
     (train if args.cmd == "train" else evaluate)(args)
