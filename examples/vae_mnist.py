@@ -14,7 +14,7 @@ from the prior) and ``examples/output/vae_mnist_latent.png`` (the test
 images' posterior means, reduced to two dimensions by PCA, coloured by
 digit) when matplotlib is installed.
 
-    python examples/vae_mnist.py [--epochs 100] [--k-train 1] [--k 5000] [--n-test 10000]
+    python examples/vae_mnist.py [--epochs 140] [--k-train 1] [--k 5000] [--n-test 10000]
     SKDEEPGEN_QUICK=1 python examples/vae_mnist.py   # under 2 minutes
 
 The full recipe's measured figures (and the resumable script behind them,
@@ -40,7 +40,7 @@ QUICK = os.environ.get("SKDEEPGEN_QUICK") == "1"
 
 p = argparse.ArgumentParser(description="VAE / IWAE on MNIST")
 p.add_argument("--data-home", default=str(DATA))
-p.add_argument("--epochs", type=int, default=5 if QUICK else 100)
+p.add_argument("--epochs", type=int, default=5 if QUICK else 140)
 p.add_argument("--n-train", type=int, default=5000 if QUICK else 60000)
 p.add_argument("--k-train", type=int, default=1,
                help="importance samples in the training objective (1: VAE)")
