@@ -3,7 +3,8 @@ from .rbm import (BernoulliRBM, CategoricalRBM, GaussianBernoulliRBM,
                   ReplicatedSoftmaxRBM)
 from .dbn import DBN, DBNClassifier, DeepAutoencoder
 from .sparse_coding import PredictiveSparseDecomposition, SparseCoder
+from .vae import VAE
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM", "ReplicatedSoftmaxRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "SparseCoder", "PredictiveSparseDecomposition", "__version__"]
+__all__ = ["BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM", "ReplicatedSoftmaxRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "SparseCoder", "PredictiveSparseDecomposition", "VAE", "__version__"]

@@ -21,7 +21,7 @@ import numpy as np
 from skdeepgen import (DBN, BernoulliRBM, CategoricalRBM, DBNClassifier,
                        DeepAutoencoder, GaussianBernoulliRBM,
                        PredictiveSparseDecomposition, ReplicatedSoftmaxRBM,
-                       SparseCoder)
+                       SparseCoder, VAE)
 
 #: rows and columns of the contract tests' data; with ``batch_size=10``
 #: every epoch has three minibatches, so an interrupt can land mid-epoch
@@ -176,6 +176,15 @@ CASES = [
     Case("PredictiveSparseDecomposition",
          PredictiveSparseDecomposition(n_components=5, alpha=0.1, max_iter=2,
                                        batch_size=10, random_state=0),
+         real_data, "max_iter", diverge=_HUGE_LR),
+    Case("VAE",
+         VAE(n_components=2, hidden_layer_sizes=(5,), max_iter=3, batch_size=10,
+             n_score_samples=5, random_state=0),
+         unit_data, "max_iter", diverge=_HUGE_LR),
+    Case("VAE-gaussian-iwae",
+         VAE(n_components=2, hidden_layer_sizes=(5,), max_iter=3, batch_size=10,
+             decoder="gaussian", n_importance_samples=3, n_score_samples=5,
+             random_state=0),
          real_data, "max_iter", diverge=_HUGE_LR),
 ]
 

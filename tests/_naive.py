@@ -215,3 +215,67 @@ def stepped_softplus_rowsum(pre, bias):
     """Reference for _kernels.units._stepped_softplus_rowsum (2000 terms)."""
     x = pre.astype(np.float64) + bias
     return sum(np.logaddexp(0, x - k + 0.5).sum(axis=1) for k in range(1, 2001))
+
+
+# ----------------------------------------------------- variational autoencoder
+def sample_latent(H, keys, offset, K):
+    """Reference for _kernels.vae._sample_latent: (eps, Z, log p(z) - log q(z|x))
+    with full Gaussian densities (not the simplified sum)."""
+    n, m2 = H.shape
+    m = m2 // 2
+    mu, lv = H[:, :m].astype(np.float64), H[:, m:].astype(np.float64)
+    eps = np.stack([normal64(np.uint64(k), (offset + np.arange(K))[:, None] * m
+                             + np.arange(m)) for k in keys])  # (n, K, m)
+    Z = mu[:, None] + np.exp(0.5 * lv)[:, None] * eps
+    log_p = -0.5 * (Z ** 2 + np.log(2 * np.pi)).sum(axis=2)
+    log_q = -0.5 * (((Z - mu[:, None]) ** 2) / np.exp(lv)[:, None]
+                    + lv[:, None] + np.log(2 * np.pi)).sum(axis=2)
+    return eps.reshape(n * K, m), Z.reshape(n * K, m), log_p - log_q
+
+
+def binarize(X, seed):
+    u = uniform64(seed, np.arange(X.size)).reshape(X.shape)
+    return (u < X).astype(np.float64)
+
+
+def bernoulli_log_lik(L, X, K):
+    """(log p(x | z) per (row, sample), gradient of -log p w.r.t. the logits)."""
+    L = L.astype(np.float64).reshape(X.shape[0], K, -1)
+    x = X.astype(np.float64)[:, None]
+    p = 1 / (1 + np.exp(-L))
+    ll = (x * L - np.logaddexp(0, L)).sum(axis=2)
+    return ll, (p - x).reshape(-1, X.shape[1])
+
+
+def gaussian_log_lik(M, X, K, log_var):
+    M = M.astype(np.float64).reshape(X.shape[0], K, -1)
+    var = np.exp(log_var.astype(np.float64))
+    diff = M - X.astype(np.float64)[:, None]
+    ll = -0.5 * (diff ** 2 / var + np.log(2 * np.pi * var)).sum(axis=2)
+    return ll, (diff / var).reshape(-1, X.shape[1])
+
+
+def log_mean_exp(logw):
+    """Naive ``log(mean(exp(logw)))`` (underflows for large negative logw)
+    and the normalised weights."""
+    w = np.exp(logw)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(w.mean(axis=1)), w / w.sum(axis=1, keepdims=True)
+
+
+def posterior_grad(H, eps, GZ, weights, analytic_kl):
+    """Gradient of the negative objective w.r.t. [mu | lv] by the chain rule."""
+    n, K = weights.shape
+    m = H.shape[1] // 2
+    mu, lv = H[:, :m].astype(np.float64), H[:, m:].astype(np.float64)
+    sd = np.exp(0.5 * lv)
+    e = eps.astype(np.float64).reshape(n, K, m)
+    z = mu[:, None] + sd[:, None] * e
+    g = GZ.astype(np.float64).reshape(n, K, m)
+    if not analytic_kl:
+        g = g + weights[:, :, None] * z
+    g_mu = g.sum(axis=1)
+    g_lv = 0.5 * sd * (g * e).sum(axis=1)
+    if analytic_kl:
+        return np.hstack([g_mu + mu, g_lv + 0.5 * (sd ** 2 - 1)])
+    return np.hstack([g_mu, g_lv - 0.5])
