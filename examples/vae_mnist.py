@@ -49,7 +49,17 @@ p.add_argument("--k", type=int, default=100 if QUICK else 5000,
 p.add_argument("--n-test", type=int, default=500 if QUICK else 10000)
 args, _ = p.parse_known_args()
 
-X_train, X_test, y_train, y_test = load_mnist(args.data_home)
+try:
+    X_train, X_test, y_train, y_test = load_mnist(args.data_home, return_X_y=True)
+    shape = (28, 28)
+except FileNotFoundError:
+    if not QUICK:
+        raise
+    # the gallery without ../shared/data: scikit-learn's bundled 8x8 digits
+    from skdeepgen.experiments import DATASETS
+    print("MNIST not found: quick mode falls back to scikit-learn's 8x8 digits")
+    X_train, X_test, y_train, y_test = DATASETS["digits"].load(None)
+    shape = (8, 8)
 X_train = np.ascontiguousarray(X_train[:args.n_train], dtype=np.float32)
 # the test images are binarised once, with a fixed seed
 T = np.asarray(X_test[:args.n_test], dtype=np.float32)
@@ -58,7 +68,7 @@ y_test = y_test[:args.n_test]
 
 # %%
 # Training: dynamic binarisation, Adam, the ELBO (or the IWAE bound)
-# -----------------------------------------------------------------
+# ------------------------------------------------------------------
 vae = VAE(50, hidden_layer_sizes=(200, 200), activation="tanh",
           decoder="bernoulli", n_importance_samples=args.k_train,
           dynamic_binarization=True, learning_rate=1e-3, batch_size=100,
@@ -98,7 +108,7 @@ if plt is not None:
 
     from skdeepgen.plotting import plot_tiles
     OUT.mkdir(exist_ok=True)
-    ax = plot_tiles(vae.sample(100, random_state=0), (28, 28), n_cols=10,
+    ax = plot_tiles(vae.sample(100, random_state=0), shape, n_cols=10,
                     scale=None, cmap="gray_r", title="VAE samples (decoder means)")
     ax.figure.savefig(OUT / "vae_mnist_samples.png", dpi=80, bbox_inches="tight")
     Z2 = PCA(2, random_state=0).fit_transform(vae.transform(T))
