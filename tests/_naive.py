@@ -215,3 +215,16 @@ def stepped_softplus_rowsum(pre, bias):
     """Reference for _kernels.units._stepped_softplus_rowsum (2000 terms)."""
     x = pre.astype(np.float64) + bias
     return sum(np.logaddexp(0, x - k + 0.5).sum(axis=1) for k in range(1, 2001))
+
+
+# ----------------------------------------------------------- autoencoders
+def corrupt(X, kind, level, seed):
+    """Reference for _kernels.nn._corrupt (0 masking, 1 Gaussian, 2 salt-and-pepper)."""
+    n, m = X.shape
+    X = X.astype(np.float64)
+    if kind == 1:
+        return X + level * normal64(seed, np.arange(n * m)).reshape(n, m)
+    u = uniform64(seed, np.arange(n * m)).reshape(n, m)
+    if kind == 0:
+        return np.where(u >= level, X, 0.0)
+    return np.where(u >= level, X, np.where(u < 0.5 * level, 0.0, 1.0))
