@@ -62,7 +62,9 @@ def main(argv=None):
     mosaics = {}
     for level in LEVELS:
         t = time.perf_counter()
+        # the Theano tutorial's dA: SGD at 0.1 on minibatches of 20
         dae = DenoisingAutoencoder(args.n_components, corruption_level=level,
+                                   learning_rate=0.1, momentum=0.5, batch_size=20,
                                    max_iter=args.epochs, random_state=0).fit(X)
         filters = dae.components_[:100]
         mosaics[level] = tile_images(filters, (28, 28), n_cols=10)
