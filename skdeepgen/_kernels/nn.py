@@ -182,7 +182,7 @@ def _sigmoid_cross_entropy(Z, b, Y, D, acc):
         for j in range(m):
             z = np.float64(Z[i, j]) + b[j]
             y = Y[i, j]
-            p = _sigmoid64(z)
+            p = _sigmoid(z)  # z is float64: the float64 sigmoid
             q = 1.0 - p
             q = p if p > q else q
             sp = (z if z > 0.0 else 0.0) - _log_positive(q)
