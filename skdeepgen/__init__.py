@@ -2,9 +2,12 @@
 from .rbm import (BernoulliRBM, CategoricalRBM, GaussianBernoulliRBM,
                   ReplicatedSoftmaxRBM)
 from .dbn import DBN, DBNClassifier, DeepAutoencoder
+from .autoencoder import (Autoencoder, ContractiveAutoencoder, DenoisingAutoencoder,
+                          SdAClassifier, SparseAutoencoder,
+                          StackedDenoisingAutoencoder)
 from .sparse_coding import PredictiveSparseDecomposition, SparseCoder
 from .vae import VAE
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM", "ReplicatedSoftmaxRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "SparseCoder", "PredictiveSparseDecomposition", "VAE", "__version__"]
+__all__ = ["BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM", "ReplicatedSoftmaxRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder", "ContractiveAutoencoder", "StackedDenoisingAutoencoder", "SdAClassifier", "SparseCoder", "PredictiveSparseDecomposition", "VAE", "__version__"]

@@ -18,11 +18,17 @@ the shared optimizers of ``skdeepgen._training`` (one fused pass per array),
 so SGD/momentum/Nesterov/Adam and weight decay behave the same in every
 model.
 
+Two additions serve the autoencoder family: *tied* layers (a decoder whose
+weights are the transpose of an encoder's, one trainable array) and
+*penalties* on a layer's activations (a sparsity target, a contractive
+term), which add their gradient during backpropagation.
+
 The engine has no scikit-learn validation: estimators validate their data
 and build networks (e.g. by unrolling pretrained RBMs).
 """
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg.blas import get_blas_funcs
 
 from ._kernels.nn import (_add_bias_activate, _backprop_activation,
                           _sigmoid_cross_entropy, _softmax_cross_entropy,
@@ -42,6 +48,21 @@ def _dot(A, W, out):
         out[...] = A @ W
         return out
     return np.dot(A, W, out=out)
+
+
+def _fortran_operand(M):
+    """``M`` as a BLAS operand: a Fortran-ordered array and its trans flag."""
+    return (M, 0) if M.flags.f_contiguous else (M.T, 1)
+
+
+def _dot_add(A, B, out):
+    """``out += A @ B`` in one BLAS call (``gemm`` with beta=1, no temporary);
+    ``out`` C-contiguous, ``A`` and ``B`` C-contiguous or transposed views."""
+    gemm = get_blas_funcs("gemm", (out,))
+    a, ta = _fortran_operand(B.T)  # out.T = B.T @ A.T, in Fortran order
+    b, tb = _fortran_operand(A.T)
+    gemm(1.0, a, b, beta=1.0, c=out.T, trans_a=ta, trans_b=tb, overwrite_c=True)
+    return out
 
 
 class DenseNetwork:
@@ -66,6 +87,19 @@ class DenseNetwork:
         ``prefix + "intercept_{i}"``) under which the optimizer keeps their
         state, so that several networks (an encoder and a decoder) can share
         one optimizer.
+    tied : dict {int: int} or None
+        ``{i: j}``: layer ``i``'s weights are the transpose of layer ``j``'s
+        (``coefs[i]`` is ignored but for its shape and becomes the view
+        ``coefs[j].T``).  Only ``coef_j`` is a parameter; its gradient sums
+        both uses.  A tied autoencoder is ``tied={1: 0}``.
+    penalties : dict {int: callable} or None
+        ``{i: penalty}``: a regulariser of layer ``i``'s activations,
+        called during backpropagation as ``penalty(A, dA, W)`` with the
+        layer's outputs ``A`` (n, m), the gradient of the summed loss w.r.t.
+        them ``dA`` (to which it adds its own, in place) and the layer's
+        weights ``W``; it returns its value summed over the ``n`` rows and
+        an extra gradient for ``W`` (or None).  See
+        :mod:`skdeepgen.autoencoder`.
 
     Examples
     --------
@@ -79,7 +113,7 @@ class DenseNetwork:
     """
 
     def __init__(self, coefs, intercepts, activations, loss="squared_error",
-                 noise_std=None, prefix=""):
+                 noise_std=None, prefix="", tied=None, penalties=None):
         if not (len(coefs) == len(intercepts) == len(activations)) or not coefs:
             raise ValueError("coefs, intercepts and activations must be "
                              "non-empty lists of the same length")
@@ -108,7 +142,18 @@ class DenseNetwork:
         self.noise_std = ([0.0] * len(coefs) if noise_std is None
                           else [float(s) for s in noise_std])
         self.prefix = prefix
+        self.tied = {int(i): int(j) for i, j in (tied or {}).items()}
+        for i, j in self.tied.items():
+            if i == j or j in self.tied or self.coefs[i].shape != self.coefs[j].shape[::-1]:
+                raise ValueError(f"layer {i} cannot be tied to layer {j}: shapes "
+                                 f"{self.coefs[i].shape} and {self.coefs[j].shape}")
+        self._tie()
+        self.penalties = dict(penalties or {})
         self._buffers = {}
+
+    def _tie(self):
+        for i, j in self.tied.items():
+            self.coefs[i] = self.coefs[j].T
 
     # ------------------------------------------------------------ building
     @classmethod
@@ -145,7 +190,8 @@ class DenseNetwork:
         """dict name -> array of every trainable array (for optimizers, guards)."""
         out = {}
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            out[f"{self.prefix}coef_{i}"] = W
+            if i not in self.tied:
+                out[f"{self.prefix}coef_{i}"] = W
             out[f"{self.prefix}intercept_{i}"] = b
         return out
 
@@ -154,6 +200,13 @@ class DenseNetwork:
         state["_buffers"] = {}
         return state
 
+    def __setstate__(self, state):
+        # pickle and deepcopy copy a transposed view as an array of its own
+        self.__dict__.update(state)
+        self.__dict__.setdefault("tied", {})
+        self.__dict__.setdefault("penalties", {})
+        self._tie()
+
     def _get_buffers(self, n):
         buf = self._buffers.get(n)
         if buf is None:
@@ -161,7 +214,7 @@ class DenseNetwork:
             sizes = self.layer_sizes[1:]
             buf = {"A": [np.empty((n, m), dt) for m in sizes],
                    "D": [np.empty((n, m), dt) for m in sizes],
-                   "gW": [np.empty_like(W) for W in self.coefs],
+                   "gW": [np.empty(W.shape, dt) for W in self.coefs],
                    "gb": [np.empty_like(b) for b in self.intercepts]}
             self._buffers = {n: buf}  # keep the current batch size only
         return buf
@@ -225,21 +278,41 @@ class DenseNetwork:
         """Backpropagate ``buf["D"][-1]`` (w.r.t. the output pre-activation).
 
         Fills ``buf["gW"]`` (and ``buf["gb"]`` except the output's, which the
-        loss kernel accumulated) with gradients summed over the batch.
-        Returns the gradient w.r.t. the input when ``input_grad``.
+        loss kernel accumulated) with gradients summed over the batch, the
+        gradient of a tied layer added to its source's, and
+        ``buf["penalty"]`` with the penalties' summed value.  Returns the
+        gradient w.r.t. the input when ``input_grad``.
         """
         A, D, gW, gb = buf["A"], buf["D"], buf["gW"], buf["gb"]
+        buf["penalty"] = 0.0
+        extra = {}
         for i in range(len(self.coefs) - 1, -1, -1):
             prev = X if i == 0 else A[i - 1]
-            if sp.issparse(prev):
+            if i in self.tied:
+                pass  # added to its source's gradient below
+            elif sp.issparse(prev):
                 gW[i][...] = (prev.T @ D[i])
             else:
                 np.dot(prev.T, D[i], out=gW[i])
+            if i in extra:
+                gW[i] += extra.pop(i)
             if i > 0:
                 np.dot(D[i], self.coefs[i].T, out=D[i - 1])
+                penalty = self.penalties.get(i - 1)
+                if penalty is not None:
+                    value, dW = penalty(A[i - 1], D[i - 1], self.coefs[i - 1])
+                    buf["penalty"] += value
+                    if dW is not None:
+                        extra[i - 1] = dW
                 gb[i - 1][:] = 0
                 _backprop_activation(D[i - 1], A[i - 1],
                                      ACTIVATIONS[self.activations[i - 1]], gb[i - 1])
+        for i, j in self.tied.items():
+            prev = X if i == 0 else A[i - 1]
+            if sp.issparse(prev):
+                gW[j] += (prev.T @ D[i]).T
+            else:
+                _dot_add(D[i].T, prev, gW[j])
         if input_grad:
             return D[0] @ self.coefs[0].T
         return None
@@ -262,9 +335,10 @@ class DenseNetwork:
         dX = self._backward(X, buf, input_grad)
         grads = {}
         for i in range(len(self.coefs)):
-            grads[f"{self.prefix}coef_{i}"] = buf["gW"][i] / n
+            if i not in self.tied:
+                grads[f"{self.prefix}coef_{i}"] = buf["gW"][i] / n
             grads[f"{self.prefix}intercept_{i}"] = buf["gb"][i] / n
-        return loss / n, grads, (None if dX is None else dX / n)
+        return (loss + buf["penalty"]) / n, grads, (None if dX is None else dX / n)
 
     def backward(self, X, grad_output, *, input_grad=False):
         """Gradients for an externally computed loss (VAE-style use).
@@ -285,7 +359,8 @@ class DenseNetwork:
         dX = self._backward(X, buf, input_grad)
         grads = {}
         for i in range(len(self.coefs)):
-            grads[f"{self.prefix}coef_{i}"] = buf["gW"][i]
+            if i not in self.tied:
+                grads[f"{self.prefix}coef_{i}"] = buf["gW"][i]
             grads[f"{self.prefix}intercept_{i}"] = buf["gb"][i]
         return grads, dX
 
@@ -309,10 +384,12 @@ class DenseNetwork:
         self._backward(X, buf)
         scale = 1.0 / n
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            optimizer.step(f"{self.prefix}coef_{i}", W, buf["gW"][i], grad_scale=scale)
+            if i not in self.tied:
+                optimizer.step(f"{self.prefix}coef_{i}", W, buf["gW"][i],
+                               grad_scale=scale)
             optimizer.step(f"{self.prefix}intercept_{i}", b, buf["gb"][i],
                            grad_scale=scale, decay=False)
-        return loss / n
+        return (loss + buf["penalty"]) / n
 
     def compute_loss(self, X, Y, *, batch_size=1000):
         """Mean loss over ``X`` (no noise), in batches."""

@@ -27,8 +27,8 @@ from ._training.random import draw_seeds
 from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from . import evaluation as _evaluation
 from .units import (BernoulliUnits, GaussianUnits, NReLUUnits,
-                    ReplicatedSoftmaxUnits, SoftmaxUnits, empty1, empty2,
-                    layer_input)
+                    ReplicatedSoftmaxUnits, SoftmaxUnits, SparsityTarget,
+                    empty1, empty2, layer_input)
 
 __all__ = ["BaseRBM", "BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM",
            "ReplicatedSoftmaxRBM"]
@@ -592,10 +592,11 @@ class _PCDSparsityRBM(BaseRBM):
         p = super()._statistics(p)
         if self.sparsity_target is None:
             return p
-        q, lam = p.h_pos_sum / p.n, self.sparsity_decay
-        self._hidden_activity = (q.astype(np.float64) if self._hidden_activity is None
-                                 else lam * self._hidden_activity + (1 - lam) * q)
-        penalty = self.sparsity_cost * (self._hidden_activity - self.sparsity_target)
+        target = SparsityTarget(self.sparsity_target, self.sparsity_cost,
+                                self.sparsity_decay)
+        self._hidden_activity = target.running_mean(self._hidden_activity,
+                                                     p.h_pos_sum / p.n)
+        penalty = target.input_gradient(self._hidden_activity)
         mean_input = np.asarray(p.X.mean(axis=0)).reshape(1, -1)
         p.G -= (p.n * penalty)[:, None].astype(p.G.dtype) * mean_input
         p.grad_c = (p.grad_c - p.n * penalty).astype(p.grad_c.dtype)

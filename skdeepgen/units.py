@@ -74,6 +74,48 @@ def layer_input(out, terms, bias, scale=None):
     return np.zeros_like(bias)
 
 
+class SparsityTarget:
+    """A target mean activation for a layer of units with values in (0, 1).
+
+    The penalty is ``cost * sum_j KL(target || q_j)``, the Kullback-Leibler
+    divergence between Bernoulli distributions of means ``target`` and
+    ``q_j``, the unit's mean activation.  Shared by the RBMs'
+    ``sparsity_target`` (Lee et al. 2008; Hinton's practical guide, section
+    11), which track ``q`` as a running mean over minibatches and follow
+    :meth:`input_gradient`, and by :class:`~skdeepgen.SparseAutoencoder`,
+    which backpropagates :meth:`mean_gradient` of the minibatch mean.
+    """
+
+    def __init__(self, target, cost, decay=0.0):
+        self.target = float(target)
+        self.cost = float(cost)
+        self.decay = float(decay)
+
+    def running_mean(self, previous, q):
+        """The running estimate of the mean activation after a batch with
+        mean ``q`` (``previous`` None: the first batch; float64)."""
+        if previous is None:
+            return q.astype(np.float64)
+        return self.decay * previous + (1 - self.decay) * q
+
+    def input_gradient(self, q):
+        """Gradient of the penalty w.r.t. a logistic unit's input at mean
+        activation ``q``: ``cost * (q - target)``."""
+        return self.cost * (q - self.target)
+
+    def value(self, q):
+        """The penalty ``cost * sum_j KL(target || q_j)`` (float)."""
+        t = self.target
+        q = np.asarray(q, dtype=np.float64)
+        return self.cost * float(np.sum(t * np.log(t / q)
+                                        + (1 - t) * np.log((1 - t) / (1 - q))))
+
+    def mean_gradient(self, q):
+        """Gradient of :meth:`value` w.r.t. ``q``."""
+        t = self.target
+        return self.cost * ((1 - t) / (1 - q) - t / q)
+
+
 class Units:
     """Interface of a unit type (see module docstring)."""
 

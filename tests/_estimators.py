@@ -18,10 +18,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from skdeepgen import (DBN, BernoulliRBM, CategoricalRBM, DBNClassifier,
-                       DeepAutoencoder, GaussianBernoulliRBM,
+from skdeepgen import (DBN, Autoencoder, BernoulliRBM, CategoricalRBM,
+                       ContractiveAutoencoder, DBNClassifier, DeepAutoencoder,
+                       DenoisingAutoencoder, GaussianBernoulliRBM,
                        PredictiveSparseDecomposition, ReplicatedSoftmaxRBM,
-                       SparseCoder, VAE)
+                       SdAClassifier, SparseAutoencoder, SparseCoder,
+                       StackedDenoisingAutoencoder, VAE)
 
 #: rows and columns of the contract tests' data; with ``batch_size=10``
 #: every epoch has three minibatches, so an interrupt can land mid-epoch
@@ -119,11 +121,13 @@ class Case:
         """Classes of the layer estimators of a stack (whose ``_fit_minibatch``
         runs during pretraining)."""
         est = self.estimator if est is None else est
-        layers = est.get_params(deep=False).get("rbm")
+        params = est.get_params(deep=False)
+        layers = params.get("rbm", params.get("autoencoder"))
         layers = layers if isinstance(layers, (list, tuple)) else [layers]
         classes = sorted({type(layer) for layer in layers if layer is not None},
                          key=lambda cls: cls.__name__)
-        assert classes, f"{self.id}: give the stack its layers (rbm=...)"
+        assert classes, (f"{self.id}: give the stack its layers (rbm=... or "
+                         "autoencoder=...)")
         return classes
 
 
@@ -131,6 +135,9 @@ class Case:
 _HUGE_LR = {"learning_rate": 1e300}
 # the layers of the stacks: a few epochs of a few minibatches
 _LAYER = BernoulliRBM(n_iter=2, batch_size=10)
+_AE_LAYER = DenoisingAutoencoder(max_iter=2, batch_size=10)
+#: the autoencoders' small seeded configuration
+_AE = dict(n_components=4, max_iter=3, batch_size=10, random_state=0)
 
 CASES = [
     Case("BernoulliRBM",
@@ -167,6 +174,27 @@ CASES = [
          DeepAutoencoder((5,), n_components=3, rbm=_LAYER, max_iter=3,
                          batch_size=10, random_state=0),
          unit_data, "max_iter", diverge=_HUGE_LR, stack=True),
+    Case("Autoencoder", Autoencoder(**_AE), unit_data, "max_iter", diverge=_HUGE_LR),
+    Case("Autoencoder-untied-tanh-squared_error",
+         Autoencoder(activation="tanh", tied_weights=False, solver="adam",
+                     corruption="gaussian", corruption_level=0.1, **_AE),
+         real_data, "max_iter", diverge=_HUGE_LR),
+    Case("DenoisingAutoencoder", DenoisingAutoencoder(**_AE), unit_data, "max_iter",
+         diverge=_HUGE_LR),
+    Case("DenoisingAutoencoder-salt_and_pepper",
+         DenoisingAutoencoder(corruption="salt_and_pepper", **_AE), binary_data,
+         "max_iter", diverge=_HUGE_LR),
+    Case("SparseAutoencoder", SparseAutoencoder(sparsity_target=0.1, **_AE),
+         unit_data, "max_iter", diverge=_HUGE_LR),
+    Case("ContractiveAutoencoder", ContractiveAutoencoder(**_AE), unit_data,
+         "max_iter", diverge=_HUGE_LR),
+    Case("StackedDenoisingAutoencoder",
+         StackedDenoisingAutoencoder((5, 3), autoencoder=_AE_LAYER, random_state=0),
+         unit_data, None, diverge={"autoencoder__learning_rate": 1e300}, stack=True),
+    Case("SdAClassifier",
+         SdAClassifier((6, 5), autoencoder=_AE_LAYER, max_iter=30, learning_rate=0.5,
+                       batch_size=10, random_state=0),
+         unit_data, "max_iter", diverge=_HUGE_LR, stack=True, supervised=True),
     Case("SparseCoder",
          SparseCoder(n_components=5, alpha=0.1, max_iter=2, batch_size=10,
                      random_state=0),

@@ -279,3 +279,15 @@ def posterior_grad(H, eps, GZ, weights, analytic_kl):
     if analytic_kl:
         return np.hstack([g_mu + mu, g_lv + 0.5 * (sd ** 2 - 1)])
     return np.hstack([g_mu, g_lv - 0.5])
+
+# ----------------------------------------------------------- autoencoders
+def corrupt(X, kind, level, seed):
+    """Reference for _kernels.nn._corrupt (0 masking, 1 Gaussian, 2 salt-and-pepper)."""
+    n, m = X.shape
+    X = X.astype(np.float64)
+    if kind == 1:
+        return X + level * normal64(seed, np.arange(n * m)).reshape(n, m)
+    u = uniform64(seed, np.arange(n * m)).reshape(n, m)
+    if kind == 0:
+        return np.where(u >= level, X, 0.0)
+    return np.where(u >= level, X, np.where(u < 0.5 * level, 0.0, 1.0))

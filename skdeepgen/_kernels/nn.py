@@ -8,11 +8,15 @@ output activation + loss + output delta for the canonical output/loss pairs.
 Activation codes: 0 identity, 1 logistic, 2 tanh, 3 relu, 4 softmax (rows).
 Derivatives are written in terms of the activation's output ``A`` so the
 pre-activations need not be kept.
+
+``_corrupt`` draws the input noise of denoising autoencoders (codes: 0
+masking, 1 additive Gaussian, 2 salt-and-pepper) from the counter-based
+generator: element ``(i, j)`` uses counter ``i * m + j`` of the call's seed.
 """
 import numpy as np
 
 from ._config import jit
-from .random import _stream_base
+from .random import _log_positive, _stream_base, _uniform64
 from .units import _normals_row, _sigmoid, _sigmoid64
 
 IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
@@ -68,6 +72,37 @@ def _add_bias_activate(Z, b, kind, noise_std, seed):
             inv = 1.0 / s
             for j in range(m):
                 Z[i, j] = Z[i, j] * inv
+
+
+@jit
+def _corrupt(X, out, kind, level, seed):
+    """``out`` = ``X`` corrupted, row-wise (a dense float array of X's shape).
+
+    kind 0, masking: each entry is set to 0 with probability ``level``;
+    kind 1, Gaussian: ``X + level * N(0, 1)``;
+    kind 2, salt-and-pepper: each entry is, with probability ``level``, set
+    to 0 or 1 (equally likely).
+    """
+    n, m = X.shape
+    base = _stream_base(seed)
+    z = np.empty(m)
+    for i in range(n):
+        row = np.uint64(i) * np.uint64(m)
+        if kind == 1:
+            _normals_row(base, row, z)
+            for j in range(m):
+                out[i, j] = X[i, j] + level * z[j]
+            continue
+        for j in range(m):
+            z[j] = _uniform64(base, row + np.uint64(j))
+        if kind == 0:
+            for j in range(m):
+                out[i, j] = X[i, j] if z[j] >= level else 0.0
+        else:
+            for j in range(m):
+                u = z[j]
+                salt = 0.0 if u < 0.5 * level else 1.0
+                out[i, j] = X[i, j] if u >= level else salt
 
 
 @jit
@@ -136,7 +171,10 @@ def _sigmoid_cross_entropy(Z, b, Y, D, acc):
     ``Z`` holds ``X @ W`` on entry, ``sigmoid(Z + b)`` on exit;
     ``D = sigmoid(Z + b) - Y``, ``acc += D.sum(0)``.  Returns the summed loss
     ``sum softplus(z) - y z`` (exact for targets in [0, 1], computed from the
-    logits so that saturated units do not give log(0)).
+    logits so that saturated units do not give log(0)): ``softplus(z) =
+    max(z, 0) - log(max(p, 1 - p))``, a logarithm of a number in [1/2, 1] by the libm-free ``_log_positive``, so the loop
+    vectorises (libm's ``exp`` and ``log1p`` made this kernel as slow as the
+    minibatch's matrix products).
     """
     n, m = Z.shape
     loss = 0.0
@@ -144,12 +182,11 @@ def _sigmoid_cross_entropy(Z, b, Y, D, acc):
         for j in range(m):
             z = np.float64(Z[i, j]) + b[j]
             y = Y[i, j]
-            if z > 0.0:
-                sp = z + np.log1p(np.exp(-z))
-            else:
-                sp = np.log1p(np.exp(z))
+            p = _sigmoid(z)  # z is float64: the float64 sigmoid
+            q = 1.0 - p
+            q = p if p > q else q
+            sp = (z if z > 0.0 else 0.0) - _log_positive(q)
             loss += sp - y * z
-            p = _sigmoid(z)
             Z[i, j] = p
             d = p - y
             D[i, j] = d
