@@ -57,7 +57,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     if QUICK:
         args.n_samples, args.epochs = 2000, 2
-    X, _ = load_mnist(args.data_home, subset="train", download_if_missing=False)
+    X, _ = load_mnist(args.data_home, subset="train", return_X_y=True)
     X = np.ascontiguousarray(X[:args.n_samples], dtype=np.float32)
     mosaics = {}
     for level in LEVELS:

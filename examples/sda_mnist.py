@@ -36,11 +36,11 @@ QUICK = os.environ.get("SKDEEPGEN_QUICK") == "1"
 
 def load_split(data_home, split):
     """``(X_train, y_train, X_test, y_test)`` as float32 in [0, 1]."""
-    X, y = load_mnist(data_home, subset="train", download_if_missing=False)
+    X, y = load_mnist(data_home, subset="train", return_X_y=True)
     X = np.ascontiguousarray(X, dtype=np.float32)
     if split == "basic":
         return X[:10000], y[:10000], X[10000:], y[10000:]
-    X_test, y_test = load_mnist(data_home, subset="test", download_if_missing=False)
+    X_test, y_test = load_mnist(data_home, subset="test", return_X_y=True)
     return X, y, np.ascontiguousarray(X_test, dtype=np.float32), y_test
 
 
