@@ -99,7 +99,27 @@ def main(argv=None):
     error = 1.0 - clf.score(X_test, y_test)
     print(f"split={args.split} train={len(X)} test={len(X_test)}: "
           f"test error {100 * error:.2f}% (fit {seconds:.0f} s)")
+    plot(clf, error)
     return error
+
+
+# %%
+# The figure: fine-tuning's learning curve and the first layer's filters
+# ----------------------------------------------------------------------
+def plot(clf, error):
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(pip install matplotlib for the figure)")
+        return
+    from skdeepgen.plotting import plot_history, plot_tiles
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    plot_history(clf, ["loss"], ax=ax1,
+                 title=f"fine-tuning loss (test error {100 * error:.2f}%)")
+    filters = clf.dbn_.layers_[0].encoder_layer()[0].T[:100]
+    plot_tiles(filters, (28, 28), ax=ax2, title="first-layer filters")
+    fig.tight_layout()
 
 
 if __name__ == "__main__":
