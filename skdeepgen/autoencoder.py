@@ -306,7 +306,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features_in_)
+        X_rec : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         C = check_array(X, dtype=[np.float64, np.float32], input_name="X")
@@ -407,8 +407,9 @@ _SHARED_DOC = """
         Step size for the mean minibatch gradient.  The loss is summed over
         features, and a linear output layer's stable step shrinks with the
         number of code units: 0.01 with momentum 0.9 suits a few hundred.
-    learning_rate_schedule : {"constant", "invscaling", "exponential", \\
-"linear"}, default="constant"
+    learning_rate_schedule : {"constant", "invscaling", "exponential", "linear"}, \
+default="constant"
+        How the learning rate changes across epochs.
     momentum : float, default=0.9
         Nesterov momentum (``solver="sgd"``).
     weight_decay : float, default=0.0
@@ -432,7 +433,7 @@ _SHARED_DOC = """
     ----------
     network_ : skdeepgen.nn.DenseNetwork
         Encoder (layer 0) and decoder (layer 1).
-    components_ : ndarray of shape (n_components, n_features_in_)
+    components_ : ndarray of shape (n_components, n_features)
         Encoder weights (the filters), a view of ``network_.coefs[0].T``.
     loss_ : {"cross_entropy", "squared_error"}
         The reconstruction loss in use.
@@ -443,7 +444,7 @@ _SHARED_DOC = """
     best_epoch_ : int
         With early stopping: the epoch whose weights were kept.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
 """
 
 

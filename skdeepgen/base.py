@@ -7,17 +7,17 @@ data, continuing the optimizer state.  Both are transactional: if they raise
 (bad data, divergence) the estimator is restored to what it was; Ctrl-C
 keeps the last completed epoch (see ``skdeepgen._training.loop``).
 
-Subclasses implement a handful of hooks:
+Subclasses implement a handful of hooks::
 
-``_check_data(X, y, reset)``      validate -> (X, Y or None); unsupervised
-                                  models implement ``_check_X(X, reset)``
-``_initialize(X, rng)``           create learned parameters and the optimizer
-``_training_data(X, Y)``          what the loop trains on (default: as is)
-``_learned_params()``             dict name -> array (guard, early stopping)
-``_fit_minibatch(Xb, Yb, seed)``  one update; may return a float loss
-``_epoch_scores(X, Y, held_out)`` dict of monitoring metrics for history_
-``_monitor`` / ``_monitor_greater_is_better``   which metric early-stops
-``_divergence_hint``              what to lower when training diverges
+    ``_check_data(X, y, reset)``      validate -> (X, Y or None); unsupervised
+                                      models implement ``_check_X(X, reset)``
+    ``_initialize(X, rng)``           create learned parameters and the optimizer
+    ``_training_data(X, Y)``          what the loop trains on (default: as is)
+    ``_learned_params()``             dict name -> array (guard, early stopping)
+    ``_fit_minibatch(Xb, Yb, seed)``  one update; may return a float loss
+    ``_epoch_scores(X, Y, held_out)`` dict of monitoring metrics for history_
+    ``_monitor`` / ``_monitor_greater_is_better``   which metric early-stops
+    ``_divergence_hint``              what to lower when training diverges
 """
 import copy
 import functools

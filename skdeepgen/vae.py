@@ -105,7 +105,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         ``X -> [mu | log variance]`` (``2 * n_components`` outputs).
     decoder_ : DenseNetwork
         ``z ->`` logits (Bernoulli) or means (Gaussian).
-    decoder_log_var_ : ndarray of shape (n_features_in_,) or None
+    decoder_log_var_ : ndarray of shape (n_features,) or None
         Per-feature log variance of the Gaussian decoder.
     likelihood_ : {"bernoulli", "gaussian"}
     n_iter_ : int
@@ -117,7 +117,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
     best_epoch_ : int
         With early stopping: the epoch whose parameters were kept.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Defined only when ``X`` has feature names that are all strings.
 
     Notes
@@ -366,7 +366,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features_in_)
+        X_rec : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
@@ -388,7 +388,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
         rng = check_random_state(random_state)
