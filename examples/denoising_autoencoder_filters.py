@@ -23,7 +23,6 @@ number on the difference.
 import argparse
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +30,7 @@ from skdeepgen import DenoisingAutoencoder
 from skdeepgen.datasets import load_mnist
 from skdeepgen.plotting import tile_images
 
-HERE = Path(__file__).resolve().parent
+from _helpers import HERE  # sphinx-gallery runs examples without __file__
 QUICK = os.environ.get("SKDEEPGEN_QUICK") == "1"
 LEVELS = (0.0, 0.25, 0.5)
 

@@ -26,6 +26,7 @@ import os
 import time
 
 import numpy as np
+from _helpers import SHARED  # sphinx-gallery runs examples without __file__
 
 from skdeepgen import SdAClassifier
 from skdeepgen.autoencoder import default_sda_layer
@@ -69,9 +70,7 @@ def make_classifier(args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="SdA-3 on MNIST")
-    p.add_argument("--data-home", default=os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
-        "mnist"))
+    p.add_argument("--data-home", default=str(SHARED / "mnist"))
     p.add_argument("--split", choices=["full", "basic"], default="full")
     p.add_argument("--sizes", type=int, nargs="+")
     p.add_argument("--pretrain-epochs", type=int)
