@@ -29,7 +29,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_array
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -38,7 +37,7 @@ from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from .finetuning import StackClassifier
 from .nn import DenseNetwork
 from .rbm import _copies
-from .stacking import LayerStack, in_unit_range
+from .stacking import LayerStack, check_codes, in_unit_range
 from .units import SparsityTarget
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder",
@@ -309,10 +308,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         X_rec : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        C = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if C.shape[1] != self.n_components:
-            raise ValueError(f"X has {C.shape[1]} columns, but the code layer has "
-                             f"n_components={self.n_components} units")
+        C = check_codes(self, X, "code units")
         return self.network_.predict(self._as_net(C), start=1).astype(C.dtype,
                                                                      copy=False)
 

@@ -23,7 +23,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import (ClassifierMixin, ClassNamePrefixFeaturesOutMixin,
                           TransformerMixin)
-from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -31,7 +30,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._training import draw_seeds
 from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from .nn import DenseNetwork
-from .stacking import (LayerStack, check_input, check_sizes, in_unit_range,
+from .stacking import (LayerStack, check_codes, check_input, check_sizes, in_unit_range,
                        mirror, unroll)
 
 __all__ = ["FineTunedStack", "StackClassifier", "StackAutoencoder"]
@@ -424,10 +423,7 @@ class StackAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             row sums to one; times a document's length, its expected counts).
         """
         check_is_fitted(self)
-        C = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if C.shape[1] != self.n_components:
-            raise ValueError(f"X has {C.shape[1]} columns, but the code layer has "
-                             f"n_components={self.n_components} units")
+        C = check_codes(self, X, "code units")
         out = self.network_.predict(np.ascontiguousarray(C, dtype=self.network_.dtype),
                                     start=self.n_encoder_layers_)
         return out.astype(C.dtype, copy=False)

@@ -25,7 +25,7 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
                           TransformerMixin, clone)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._training import draw_seeds, nested_training
 from ._training.stream import ChunkStream, is_dask_array, transform_blocks
@@ -48,6 +48,16 @@ def in_unit_range(X):
     """Whether every value of ``X`` (dense or sparse) lies in [0, 1]."""
     data = X.data if sp.issparse(X) else X
     return data.size == 0 or (data.min() >= 0 and data.max() <= 1)
+
+
+def check_codes(est, X, units="units"):
+    """Codes given to a fitted model's ``inverse_transform``: a float32/float64
+    array of ``est.n_components`` columns (``units`` names them in the error)."""
+    C = check_array(X, dtype=[np.float64, np.float32], input_name="X")
+    if C.shape[1] != est.n_components:
+        raise ValueError(f"X has {C.shape[1]} columns, but {type(est).__name__} "
+                         f"has n_components={est.n_components} {units}")
+    return C
 
 
 def check_input(est, X, reset):

@@ -15,7 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -24,7 +24,7 @@ from ._training import draw_seeds
 from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from .evaluation import decoder_log_likelihood, importance_weighted_bound
 from .nn import DenseNetwork
-from .stacking import check_sizes, in_unit_range
+from .stacking import check_codes, check_sizes, in_unit_range
 
 __all__ = ["VAE"]
 
@@ -369,10 +369,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         X_rec : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        Z = check_array(X, dtype=[np.float64, np.float32], input_name="X")
-        if Z.shape[1] != self.n_components:
-            raise ValueError(f"X has {Z.shape[1]} columns, but the VAE has "
-                             f"n_components={self.n_components} latent dimensions")
+        Z = check_codes(self, X, "latent dimensions")
         return self._decode(Z).astype(Z.dtype, copy=False)
 
     def sample(self, n_samples=1, *, random_state=None):
