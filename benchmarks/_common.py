@@ -15,6 +15,19 @@ def load_mnist_train(data_home, n):
     return np.ascontiguousarray(X[:n], dtype=np.float32), y[:n]
 
 
+def mnist_parser(doc, batch_size=100):
+    """The options every MNIST epoch benchmark takes (``--data-home``,
+    ``--n-samples``, ``--batch-size``, ``--repeats``); scripts add their own."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--data-home", default=str(DEFAULT_MNIST))
+    p.add_argument("--n-samples", type=int, default=60000)
+    p.add_argument("--batch-size", type=int, default=batch_size)
+    p.add_argument("--repeats", type=int, default=3)
+    return p
+
+
 def best_of(fn, repeats):
     """Shortest wall time of ``repeats`` calls of ``fn()``."""
     times = []

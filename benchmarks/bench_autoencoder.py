@@ -18,13 +18,12 @@ ratios.  Run timed benchmarks under the shared lock:
 
     flock /tmp/skdeepgen-bench.lock python benchmarks/bench_autoencoder.py [--repeats 3]
 """
-import argparse
 import os
 import warnings
 
 import numpy as np
 
-from _common import DEFAULT_MNIST, interleaved_best, load_mnist_train
+from _common import interleaved_best, load_mnist_train, mnist_parser
 
 LR, MOMENTUM, LEVEL = 0.01, 0.9, 0.25
 
@@ -109,13 +108,9 @@ def time_floor(n, d, h, bs):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-home", default=str(DEFAULT_MNIST))
-    p.add_argument("--n-samples", type=int, default=60000)
+    p = mnist_parser(__doc__)
     p.add_argument("--n-components", type=int, default=500)
-    p.add_argument("--batch-size", type=int, default=100)
     p.add_argument("--torch-threads", type=int, default=2)
-    p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args(argv)
     X, _ = load_mnist_train(args.data_home, args.n_samples)
     n, d = X.shape

@@ -11,12 +11,11 @@ BLAS note: NumPy's bundled OpenBLAS may pick a conservative kernel on new
 CPUs; ``OPENBLAS_CORETYPE=SkylakeX`` (AVX-512 machines) can make float32 GEMM
 faster.  Set it for the whole run so both sides use the same setting.
 """
-import argparse
 import os
 
 import numpy as np
 
-from _common import DEFAULT_MNIST, interleaved_best, load_mnist_train
+from _common import interleaved_best, load_mnist_train, mnist_parser
 
 
 
@@ -91,12 +90,8 @@ def time_floor(n, d, h, bs, repeats, four=False):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-home", default=str(DEFAULT_MNIST))
-    p.add_argument("--n-samples", type=int, default=60000)
+    p = mnist_parser(__doc__)
     p.add_argument("--n-components", type=int, default=500)
-    p.add_argument("--batch-size", type=int, default=100)
-    p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args(argv)
     X, _ = load_mnist_train(args.data_home, args.n_samples)
     n, d = X.shape

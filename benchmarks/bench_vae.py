@@ -11,12 +11,11 @@ the same shapes (forward 4, backward 7: no input gradient of the encoder).
 
     flock /tmp/skdeepgen-bench.lock python benchmarks/bench_vae.py [--repeats 3]
 """
-import argparse
 import os
 
 import numpy as np
 
-from _common import DEFAULT_MNIST, interleaved_best, load_mnist_train
+from _common import interleaved_best, load_mnist_train, mnist_parser
 
 H, M = 400, 20
 
@@ -96,12 +95,8 @@ def time_floor(n, d, bs):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-home", default=str(DEFAULT_MNIST))
-    p.add_argument("--n-samples", type=int, default=60000)
-    p.add_argument("--batch-size", type=int, default=100)
+    p = mnist_parser(__doc__)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args(argv)
     X, _ = load_mnist_train(args.data_home, args.n_samples)
     n, d = X.shape
