@@ -225,6 +225,7 @@ class BaseMinibatchEstimator(TransactionMixin, BaseEstimator):
         self._initialize_from_stream(X, X0, self._rng)
         stream.prepare = lambda Xb, Yb: self._training_data(
             *self._check_data(Xb, Yb, reset=False))
+        del X0, Y0  # the stream keeps the raw first buffer for the loop's monitoring rows
         run_epochs(self, stream, None, self._n_epochs(), self._rng)
 
     def _initialize_from_stream(self, X, X0, rng):

@@ -83,7 +83,7 @@ def run_epochs(est, X, Y, n_epochs, rng, X_val=None, Y_val=None):
     if X_val is not None:
         X_mon, Y_mon = X_val, Y_val
     elif isinstance(X, ChunkStream):  # monitor rows of the first buffer
-        X_mon, Y_mon = monitor_rows(*X.prepare(*X.head()), est._n_monitor, rng)
+        X_mon, Y_mon = monitor_rows(*X.prepare(*X.take_head()), est._n_monitor, rng)
     else:
         X_mon, Y_mon = monitor_rows(X, Y, est._n_monitor, rng)
     progress = Progress(type(est).__name__, est.verbose, est.n_iter_ + n_epochs,

@@ -43,6 +43,7 @@ class ChunkStream:
         sizes = np.asarray(X.chunks[0], dtype=np.int64)
         self._bounds = np.concatenate([[0], np.cumsum(sizes)])
         self.prepare = None
+        self._first = None
 
     @property
     def n_chunks(self):
@@ -79,8 +80,17 @@ class ChunkStream:
             yield group
 
     def head(self):
-        """The first buffer's rows, in order (to validate and initialise)."""
-        return self._read(next(self._groups(range(self.n_chunks))))
+        """The first buffer's rows, in order (to validate and initialise).
+
+        The rows are kept for one :meth:`take_head` (the loop's monitoring
+        rows), so that the buffer is read once."""
+        self._first = self._read(next(self._groups(range(self.n_chunks))))
+        return self._first
+
+    def take_head(self):
+        """The first buffer as :meth:`head` read it, released from the stream."""
+        first, self._first = self._first, None
+        return first if first is not None else self.head()
 
     def buffers(self, rng):
         """Yield prepared ``(Xb, Yb)`` buffers, chunks in a random order.
