@@ -291,3 +291,9 @@ def corrupt(X, kind, level, seed):
     if kind == 0:
         return np.where(u >= level, X, 0.0)
     return np.where(u >= level, X, np.where(u < 0.5 * level, 0.0, 1.0))
+
+
+def sparse_rows_dot(S, W, out, accumulate):
+    """``S @ W`` row by row over the non-zeros of ``S`` (``+= out`` when accumulating)."""
+    res = np.stack([S[i, S[i] != 0] @ W[S[i] != 0] for i in range(S.shape[0])])
+    return out + res if accumulate else res
