@@ -198,7 +198,9 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         (batch_size, n_units) per layer.
     mean_activations_ : list of ndarray
         Running mean of each hidden layer's mean-field posteriors on the
-        training data (the base model of AIS).
+        training data (with ``base_rate_bias_``, the base model of AIS).
+    base_rate_bias_ : ndarray of shape (n_features,)
+        ``log(p / (1 - p))`` of the training data's mean per visible unit.
     n_iter_ : int
         Epochs of joint training run.
     history_ : dict of lists
@@ -329,6 +331,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         mu = [V] + self._mean_field(V, 0)
         self.chains_ = [(rng.uniform(size=m.shape) < m).astype(dtype) for m in mu]
         self.mean_activations_ = [m.mean(axis=0).astype(dtype) for m in mu[1:]]
+        self.base_rate_bias_ = _BERNOULLI.base_rate_bias(X).astype(dtype)
         self._optimizer = self._make_optimizer(
             "sgd", self.learning_rate_schedule, momentum=self.momentum,
             weight_decay=self.weight_decay)
@@ -641,6 +644,10 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         return (W, np.concatenate(bs[1::2]).astype(dtype),
                 np.concatenate(bs[0::2]).astype(dtype))
 
+    def _visible_rate(self):
+        """Mean of the training data per visible unit (float64)."""
+        return 1 / (1 + np.exp(-np.asarray(self.base_rate_bias_, np.float64)))
+
     def _param_key(self):
         h = hashlib.blake2b(digest_size=16)
         for a in self._learned_params().values():
@@ -652,8 +659,9 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         """log Z of the fitted DBM: exact enumeration or AIS, cached.
 
         The even layers are marginalised analytically (see
-        :meth:`bipartite_view`); AIS anneals the odd layers from a base
-        model whose biases match ``mean_activations_``.
+        :meth:`bipartite_view`); AIS samples the even layers, annealing from
+        a base model whose biases match the data's mean (visible layer) and
+        ``mean_activations_`` (hidden layers), and sums the odd layers out.
 
         Parameters
         ----------
@@ -668,8 +676,9 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         Returns
         -------
         result : AISResult
-            ``log_z`` and its spread; with the default settings it becomes
-            the log Z of ``score_samples`` until the parameters change.
+            ``log_z`` and its spread.  The latest estimate is the log Z of
+            ``score_samples`` until the parameters change; a call with the
+            default arguments returns it rather than estimating again.
         """
         check_is_fitted(self)
         if method not in ("auto", "exact", "ais"):
@@ -685,12 +694,16 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
             lz = _evaluation.exact_log_partition(W, b, c, _BERNOULLI, _BERNOULLI)
             res = _evaluation.AISResult(lz, 0.0, lz, lz, lz, np.zeros(0))
         else:
-            q = np.clip(np.concatenate(self.mean_activations_[0::2]), 1e-3, 1 - 1e-3)
-            base = np.log(q / (1 - q))  # odd layers: h_1, h_3, ...
+            # the even layers (v, h_2, ...) are sampled, from a base model at
+            # their mean activities (the data's for v); the odd ones are
+            # summed out (Salakhutdinov & Hinton 2009)
+            q = np.clip(np.concatenate([self._visible_rate()] + [
+                np.asarray(a, np.float64) for a in self.mean_activations_[1::2]]),
+                1e-3, 1 - 1e-3)
             seed = (self.random_state if isinstance(self.random_state, Integral) else 0
                     ) if random_state is None else random_state
             res = _evaluation.annealed_importance_sampling(
-                W, b, c, _BERNOULLI, _BERNOULLI, base_bias=base,
+                W.T, c, b, _BERNOULLI, _BERNOULLI, base_bias=np.log(q / (1 - q)),
                 n_runs=self._ais_defaults["n_runs"] if n_runs is None else n_runs,
                 n_betas=self._ais_defaults["n_betas"] if n_betas is None else n_betas,
                 random_state=seed)
