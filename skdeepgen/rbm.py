@@ -490,10 +490,9 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         if method not in ("auto", "exact", "ais"):
             raise ValueError(f"method={method!r}; use 'auto', 'exact' or 'ais'")
         cache = self._log_z_cache_for_params()
-        settings = {**self._ais_defaults,
-                    **{k: v for k, v in (("n_runs", n_runs), ("n_betas", n_betas))
-                       if v is not None}}
-        defaults = n_runs is None and n_betas is None and random_state is None
+        given = {k: v for k, v in (("n_runs", n_runs), ("n_betas", n_betas))
+                 if v is not None}
+        defaults = not given and random_state is None
         if defaults and lengths is None and method == "auto" and "latest" in cache:
             return cache["latest"]
         if random_state is None:
@@ -510,13 +509,18 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 res = _evaluation.AISResult(lz, 0.0, lz, lz, lz, np.zeros(0))
                 cache["latest"] = res
                 return res
-        res = _evaluation.annealed_importance_sampling(
-            W, b, c, vis, hid, base_bias=getattr(self, "base_rate_bias_", None),
-            n_runs=settings["n_runs"], n_betas=settings["n_betas"],
-            random_state=random_state, lengths=lengths)
+        res = self._run_ais(W, b, c, vis, hid, given, random_state, lengths)
         if lengths is None:
             cache["latest"] = res
         return res
+
+    def _run_ais(self, W, b, c, vis, hid, given, random_state, lengths):
+        """AIS from the base-rate model; ``given``: the settings asked for."""
+        settings = {**self._ais_defaults, **given}
+        return _evaluation.annealed_importance_sampling(
+            W, b, c, vis, hid, base_bias=getattr(self, "base_rate_bias_", None),
+            n_runs=settings["n_runs"], n_betas=settings["n_betas"],
+            random_state=random_state, lengths=lengths)
 
     # --------------------------------------------------- dense-layer view
     def encoder_layer(self, dtype=None):
@@ -948,7 +952,7 @@ n_iter_no_change, tol, verbose, random_state
     (40, 3)
     """
 
-    _ais_defaults = {"n_runs": 50, "n_betas": 3000}
+    _ais_defaults = {"n_runs": 50, "n_betas": 3000}  # NReLU hiddens, per length
     _max_exact_states = 2 ** 12
 
     def __init__(self, n_components=50, *, learning_rate=0.001, batch_size=100,
@@ -1005,32 +1009,94 @@ n_iter_no_change, tol, verbose, random_state
         return out
     def _log_z_for(self, X):
         lengths = np.asarray(X.sum(axis=1), dtype=np.float64).ravel()
-        table = self._log_z_cache_for_params().setdefault("by_length", {})
+        cache = self._log_z_cache_for_params()
+        table = cache.setdefault("by_length", {})
         missing = np.setdiff1d(np.unique(lengths), np.fromiter(table, float))
         if missing.size:
-            log_z = _evaluation.log_z_over_lengths(missing, self._log_z_at_lengths,
-                                                   self._n_length_grid)
-            table.update(zip(missing.tolist(), log_z.tolist()))
+            self._estimate_log_z(missing, cache)
         return np.array([table[float(D)] for D in lengths])
 
-    #: scoring estimates ``log Z_D`` at no more than this many lengths and
-    #: interpolates the others (:func:`skdeepgen.evaluation.log_z_over_lengths`)
+    #: AIS over the document length (Bernoulli hiddens): runs per batch and
+    #: temperatures of the first word; batches of runs are added until every
+    #: length scored has ``_min_ess`` effective runs, up to ``_max_ais_runs``
+    _length_path_defaults = {"n_runs": 100, "n_betas": 50}
+    _min_ess = 10
+    _max_ais_runs = 1000
+    #: NReLU hiddens: per-length AIS at no more than this many lengths,
+    #: interpolated for the others (:func:`skdeepgen.evaluation.log_z_over_lengths`)
     _n_length_grid = 24
 
-    def _log_z_at_lengths(self, lengths):
-        """``log Z_D`` for each length: exact for small hidden layers, else AIS."""
+    def _estimate_log_z(self, lengths, cache):
+        """``log Z_D`` of new lengths into ``cache["by_length"]``: exact for
+        small hidden layers, else AIS; the runs' log weights of each length
+        go to ``cache["runs"]`` (one dict per AIS call) for the spread."""
+        table = cache["by_length"]
         W, b, c = self._params_as(np.float64)
         if self.hidden == "bernoulli" and 2 ** W.shape[0] <= self._max_exact_states:
-            return np.array([_evaluation.exact_log_partition(
-                W, b, c, ReplicatedSoftmaxUnits(float(D)), self.hidden_units)
-                for D in lengths])
-        return np.atleast_1d(self.estimate_log_partition(lengths=lengths).log_z)
+            table.update((D, _evaluation.exact_log_partition(
+                W, b, c, ReplicatedSoftmaxUnits(D), self.hidden_units))
+                for D in lengths.tolist())
+        elif self.hidden == "bernoulli":
+            res = self.estimate_log_partition(lengths=lengths)
+            rows = np.searchsorted(res.lengths, lengths)
+            table.update(zip(lengths.tolist(), res.log_z[rows].tolist()))
+            cache.setdefault("runs", []).append(
+                dict(zip(lengths.tolist(), res.log_weights[rows])))
+        else:
+            table.update(zip(lengths.tolist(), _evaluation.log_z_over_lengths(
+                lengths, lambda Ds: self.estimate_log_partition(lengths=Ds).log_z,
+                self._n_length_grid).tolist()))
 
+    def _run_ais(self, W, b, c, vis, hid, given, random_state, lengths):
+        if self.hidden != "bernoulli" or lengths is None:
+            return super()._run_ais(W, b, c, vis, hid, given, random_state, lengths)
+        settings = {**self._length_path_defaults, **given}
+        return _evaluation.replicated_softmax_length_ais(
+            W, b, c, lengths, base_bias=getattr(self, "base_rate_bias_", None),
+            n_runs=settings["n_runs"], n_betas=settings["n_betas"],
+            min_ess=None if "n_runs" in given else self._min_ess,
+            max_runs=max(self._max_ais_runs, settings["n_runs"]),
+            random_state=random_state)
 
-    def perplexity(self, X):
-        """Per-word perplexity ``exp(-sum_d log p(doc_d) / sum_d D_d``)."""
+    def _log_z_sum_std(self, lengths):
+        """Standard error of ``sum_d log Z_{D_d}`` over documents of these
+        lengths (delta method over the AIS runs; the lengths of one AIS call
+        share its runs, so their errors are correlated and add up within
+        it): 0 for exact values, NaN where no runs were kept."""
+        cache = self._log_z_cache_for_params()
+        var, left = 0.0, lengths
+        for runs in cache.get("runs", []):
+            mine = np.isin(left, np.fromiter(runs, float))
+            if mine.any():
+                D, counts = np.unique(left[mine], return_counts=True)
+                lw = np.array([runs[d] for d in D.tolist()])
+                rho = np.exp(lw - logsumexp(lw, axis=1, keepdims=True)) * lw.shape[1]
+                u = counts @ rho  # per run: sum_d w_{D_d, r} / mean_r w_{D_d, r}
+                var += u.var(ddof=1) / u.size if u.size > 1 else np.inf
+                left = left[~mine]
+        exact = self.hidden == "bernoulli" and \
+            2 ** self.n_components <= self._max_exact_states
+        return float(np.sqrt(var)) if exact or left.size == 0 else float("nan")
+
+    def perplexity(self, X, *, return_interval=False):
+        """Per-word perplexity ``exp(-sum_d log p(doc_d) / sum_d D_d)``.
+
+        With ``return_interval``, also the perplexities at ``log Z`` moved by
+        three standard errors of the AIS estimate (summed over the
+        documents, correlated through shared runs): ``(perplexity, low,
+        high)``.  The band is the estimate's sampling spread; AIS rarely
+        overestimates ``log Z`` but can miss hidden configurations it never
+        reached, which would make the perplexity optimistic.
+        """
         X = self._check_X_transform(X)
-        return float(np.exp(-np.sum(self._score_samples(X)) / X.sum()))
+        n_words = float(X.sum())
+        nll = -float(np.sum(self._score_samples(X)))
+        ppl = float(np.exp(nll / n_words))
+        if not return_interval:
+            return ppl
+        se = self._log_z_sum_std(np.asarray(X.sum(axis=1), dtype=np.float64).ravel())
+        return ppl, float(np.exp((nll - 3 * se) / n_words)), \
+            float(np.exp((nll + 3 * se) / n_words))
 
     def sample(self, n_samples=1, *, n_steps=1000, lengths=None, random_state=None,
                return_mean=False):
