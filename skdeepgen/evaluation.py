@@ -24,6 +24,11 @@ where ``E_vis`` is the visible unit type's ``bias_energy`` and ``s(v)`` its
     with one block-Gibbs transition per temperature, ``n_runs`` independent
     runs, and the spread of the estimate (``log_z_std`` and the ±3 sigma
     interval ``log(Z ± 3 sigma)`` of the paper).
+``replicated_softmax_length_ais``
+    The replicated softmax's ``log Z_D`` for every document length from one
+    AIS run over the length (an inverse temperature of the hidden states),
+    with the best hidden configurations (``rsm_hidden_modes``) summed
+    exactly.
 
 Variational autoencoders (:class:`~skdeepgen.VAE`) are scored by the
 importance-weighted bound of Burda et al. (2016):
