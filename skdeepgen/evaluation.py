@@ -338,7 +338,7 @@ def replicated_softmax_length_ais(W, b, c, lengths, *, base_bias=None,
     ``D`` follow ``p_D(h) ∝ exp(D f(h))``, ``f(h) = c.h + logsumexp(b +
     W^T h)``: the length is an inverse temperature, ``D = 0`` is the uniform
     distribution (``log Z_0 = n_hidden log 2``) and every length on the way to
-    ``max_length`` is an intermediate distribution of the same annealing
+    ``max(lengths)`` is an intermediate distribution of the same annealing
     run, whose partial importance weights estimate its ``Z_D``.  Words are
     added one grid step at a time (``k`` words), each annealed in from the
     base-rate word distribution ``b_A``: between lengths ``D`` and ``D + k``
@@ -348,7 +348,21 @@ def replicated_softmax_length_ais(W, b, c, lengths, *, base_bias=None,
     words from the model, ``k`` from the tempered distribution, then the
     hiddens).  The importance weights use the words-summed-out densities
     (Rao-Blackwellised).  The cost is that of one AIS run at the longest
-    length; every shorter length comes free.
+    length; every shorter length comes free.  The runs visit the lengths of
+    :func:`length_path_grid` and those asked for, and each of these gets its
+    own estimate (no interpolation).
+
+    At long lengths ``p_D(h)`` concentrates on the best local maxima
+    (modes) of ``f``, and the runs, frozen in whatever mode they were in at
+    a few dozen words, may never reach a mode that only takes over later
+    (e.g. all hiddens off, when the word biases alone favour a few words).
+    So the best modes are searched for first (:func:`rsm_hidden_modes`, also
+    from the states of an independent pilot run at its longest lengths), the
+    states within Hamming distance ``mode_radius`` of them are summed
+    exactly, and a run's weight counts only when its state is outside those
+    balls: each run's weight is ``exact part + w_r 1[h_r outside]``, still
+    unbiased.  Mass near modes that neither the search nor the runs reach is
+    missed, and the spread cannot show it.
 
     Parameters
     ----------
@@ -410,8 +424,14 @@ def replicated_softmax_length_ais(W, b, c, lengths, *, base_bias=None,
              for D0, D1 in zip(grid[:-1], grid[1:])]
     n_temps = sum(ts.size - 1 for _, _, ts in steps)
     log_z0 = n_hid * np.log(2.0)
-    modes = (rsm_hidden_modes(W, b, c, n_modes, random_state=rng) if n_modes
-             else np.zeros((0, n_hid)))
+    modes = np.zeros((0, n_hid))
+    if n_modes:
+        # a pilot run (independent of the estimate's runs) climbs towards the
+        # modes that matter at long lengths: its states seed the search
+        snaps = set(np.searchsorted(grid, grid[-1] / 2.0 ** np.arange(4)).tolist())
+        _, pilot = _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows,
+                                     modes, -1, snapshots=snaps)
+        modes = rsm_hidden_modes(W, b, c, n_modes, starts=pilot, random_state=rng)
     # balls small beside the state space (tiny models: none), so that short
     # documents, whose mass is spread out, are left to the runs
     radius = int(mode_radius)
@@ -442,15 +462,17 @@ def replicated_softmax_length_ais(W, b, c, lengths, *, base_bias=None,
                      time.perf_counter() - t0, grid, effective_sample_size(logw))
 
 
-def rsm_hidden_modes(W, b, c, n_modes=16, *, n_random=64, random_state=None):
+def rsm_hidden_modes(W, b, c, n_modes=16, *, starts=None, n_random=64,
+                     random_state=None):
     """The best local maxima of ``f(h) = c.h + logsumexp(b + W^T h)`` found
     by greedy single-flip ascent, best first.
 
     ``exp(D f(h))`` is a replicated-softmax RBM's weight of the hidden states
     ``h`` for documents of length ``D``, so these hold ``Z_D`` at long
     lengths.  The ascents start from all hiddens off, from the hidden states
-    of each one-word document repeated (``W[:, w] + c > 0``) and from
-    ``n_random`` uniform draws.
+    of each one-word document repeated (``W[:, w] + c > 0``), from
+    ``n_random`` uniform draws and from ``starts`` (binary states, e.g.
+    samples of long documents' hidden states).
 
     Returns
     -------
@@ -461,7 +483,8 @@ def rsm_hidden_modes(W, b, c, n_modes=16, *, n_random=64, random_state=None):
     W, b, c = _as64(W, b, c)
     rng = check_random_state(random_state)
     starts = np.vstack([np.zeros((1, W.shape[0])), (W.T + c > 0),
-                        rng.uniform(size=(n_random, W.shape[0])) < 0.5])
+                        rng.uniform(size=(n_random, W.shape[0])) < 0.5]
+                       + ([] if starts is None else [np.asarray(starts) > 0.5]))
     H = np.unique(starts.astype(np.float64), axis=0)
     f = np.empty(H.shape[0])
     _ascend_hidden_states(H, W, b, c, 100, f)
@@ -481,10 +504,12 @@ def _hamming_ball(centres, radius):
     return np.unique(np.vstack(states), axis=0) if centres.size else centres
 
 
-def _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows, modes, radius):
+def _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows, modes, radius,
+                      snapshots=()):
     """Log weights (n_grid, n_runs) of ``log Z_D - n_hidden log 2`` along the
     length path ``steps`` ((D, k, temperatures) per grid step); ``-inf`` where
-    the run's state is within Hamming distance ``radius`` of ``modes``."""
+    the run's state is within Hamming distance ``radius`` of ``modes``.  With
+    ``snapshots`` (grid indices), also the runs' hidden states there."""
     from ._kernels.topics import _tempered_log_sum_exp
     from .units import BernoulliUnits
 
@@ -494,6 +519,7 @@ def _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows, modes, radius):
     n_temps = sum(ts.size - 1 for _, _, ts in steps)
     logw = np.empty((len(steps) + 1, n_runs))
     zeros_h = np.zeros(n_hid)
+    states = []
 
     def outside(h, lw):
         near = (h @ (1 - modes).T + (1 - h) @ modes.T <= radius).any(axis=1)
@@ -529,7 +555,9 @@ def _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows, modes, radius):
                 h = hid.sample(pre_h, zeros_h, seeds[s + 2])
                 s += 3
             logw[i + 1, r0:r0 + R] = outside(h, lw)
-    return logw
+            if i + 1 in snapshots:
+                states.append(h.copy())
+    return (logw, np.vstack(states)) if snapshots else logw
 
 
 def effective_sample_size(log_weights):
