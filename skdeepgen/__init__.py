@@ -2,6 +2,7 @@
 from .rbm import (BernoulliRBM, CategoricalRBM, GaussianBernoulliRBM,
                   ReplicatedSoftmaxRBM)
 from .dbn import DBN, DBNClassifier, DeepAutoencoder
+from .dbm import DBM, DBMClassifier
 from .autoencoder import (Autoencoder, ContractiveAutoencoder, DenoisingAutoencoder,
                           SdAClassifier, SparseAutoencoder,
                           StackedDenoisingAutoencoder)
@@ -10,4 +11,4 @@ from .vae import VAE
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM", "ReplicatedSoftmaxRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder", "ContractiveAutoencoder", "StackedDenoisingAutoencoder", "SdAClassifier", "SparseCoder", "PredictiveSparseDecomposition", "VAE", "__version__"]
+__all__ = ["BernoulliRBM", "CategoricalRBM", "GaussianBernoulliRBM", "ReplicatedSoftmaxRBM", "DBN", "DBNClassifier", "DeepAutoencoder", "DBM", "DBMClassifier", "Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder", "ContractiveAutoencoder", "StackedDenoisingAutoencoder", "SdAClassifier", "SparseCoder", "PredictiveSparseDecomposition", "VAE", "__version__"]

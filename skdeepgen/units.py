@@ -31,6 +31,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
+from ._kernels.products import (SPARSE_ROWS_MAX_DENSITY, _nonzero_fraction,
+                                _sparse_rows_dot)
 from ._kernels.units import (_gaussian_sample, _multinomial_sample,
                              _nrelu_sample, _observed_groups, _sigmoid_sample,
                              _softmax_sample, _softplus_rowsum,
@@ -57,12 +59,18 @@ def layer_input(out, terms, bias, scale=None):
     be scipy.sparse): ``[(v, W.T)]`` for an RBM's hidden layer, ``[(below,
     W1.T), (above, W2)]`` for a DBM's middle one.  ``scale``: a per-row factor
     of ``bias`` (the ``hidden_bias_scale`` of the units below: document
-    lengths), or None.  Returns what the unit kernel still has to add:
+    lengths), or None.  A dense state that is mostly zeros (binary samples)
+    times a C-contiguous weight skips the zeros (``_kernels.products``).
+    Returns what the unit kernel still has to add:
     ``bias`` when unscaled (the kernels add it in their fused pass), else
     zeros (``scale * bias`` is then in ``out``).
     """
     for i, (state, weight) in enumerate(terms):
-        if i == 0 and not sp.issparse(state) and state.dtype == out.dtype:
+        if (isinstance(state, np.ndarray) and weight.flags.c_contiguous
+                and state.dtype == weight.dtype == out.dtype
+                and _nonzero_fraction(state) <= SPARSE_ROWS_MAX_DENSITY):
+            _sparse_rows_dot(state, weight, out, i > 0)  # mostly-zero (binary) states
+        elif i == 0 and not sp.issparse(state) and state.dtype == out.dtype:
             np.dot(state, weight, out=out)
         elif i == 0:
             out[...] = safe_sparse_dot(state, weight, dense_output=True)
@@ -469,3 +477,54 @@ class ReplicatedSoftmaxUnits(Units):
 
     def __repr__(self):
         return "ReplicatedSoftmaxUnits()"
+
+
+class InputGain(Units):
+    """Units of another type whose input from the other layer is multiplied by ``gain``.
+
+    The pretraining RBMs of a deep Boltzmann machine (Salakhutdinov & Hinton
+    2009): a layer that will have two neighbours in the DBM sees only one of
+    them while its RBM is trained, and doubles the input from that one to
+    make up for the other.  Everything else is the wrapped unit type's.
+    """
+
+    def __init__(self, units, gain):
+        self.units = units
+        self.gain = float(gain)
+
+    name = property(lambda self: self.units.name)
+    discrete = property(lambda self: self.units.discrete)
+    activation = property(lambda self: self.units.activation)
+    hidden_bias_scale = property(lambda self: self.units.hidden_bias_scale)
+
+    def mean_sample(self, pre, bias, prob_out, prob_scale, sample_out, seed,
+                    acc_prob, acc_sample):
+        # ``pre`` is always a scratch product of the caller's
+        np.multiply(pre, pre.dtype.type(self.gain), out=pre)
+        self.units.mean_sample(pre, bias, prob_out, prob_scale, sample_out, seed,
+                               acc_prob, acc_sample)
+
+    def log_partition(self, pre, bias):
+        return self.units.log_partition(self.gain * np.asarray(pre), bias)
+
+    def bias_energy(self, x, bias):
+        return self.units.bias_energy(x, bias)
+
+    def states(self, n_units, dtype=np.float64):
+        return self.units.states(n_units, dtype)
+
+    def n_states(self, n_units):
+        return self.units.n_states(n_units)
+
+    def check(self, X, estimator_name):
+        return self.units.check(X, estimator_name)
+
+    def bind(self, V):
+        bound = self.units.bind(V)
+        return self if bound is self.units else InputGain(bound, self.gain)
+
+    def base_rate_bias(self, X):
+        return self.units.base_rate_bias(X)
+
+    def __repr__(self):
+        return f"InputGain({self.units!r}, {self.gain:g})"

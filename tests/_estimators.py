@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from skdeepgen import (DBN, Autoencoder, BernoulliRBM, CategoricalRBM,
+from skdeepgen import (DBM, DBN, Autoencoder, DBMClassifier, BernoulliRBM, CategoricalRBM,
                        ContractiveAutoencoder, DBNClassifier, DeepAutoencoder,
                        DenoisingAutoencoder, GaussianBernoulliRBM,
                        PredictiveSparseDecomposition, ReplicatedSoftmaxRBM,
@@ -122,6 +122,8 @@ class Case:
         runs during pretraining)."""
         est = self.estimator if est is None else est
         params = est.get_params(deep=False)
+        if params.get("dbm") is not None:  # a DBM's pretraining RBMs
+            params = params["dbm"].get_params(deep=False)
         layers = params.get("rbm", params.get("autoencoder"))
         layers = layers if isinstance(layers, (list, tuple)) else [layers]
         classes = sorted({type(layer) for layer in layers if layer is not None},
@@ -174,6 +176,13 @@ CASES = [
          DeepAutoencoder((5,), n_components=3, rbm=_LAYER, max_iter=3,
                          batch_size=10, random_state=0),
          unit_data, "max_iter", diverge=_HUGE_LR, stack=True),
+    Case("DBM",
+         DBM((5, 3), rbm=_LAYER, n_iter=3, batch_size=10, random_state=0),
+         binary_data, "n_iter", diverge=_HUGE_LR, stack=True),
+    Case("DBMClassifier",
+         DBMClassifier((6, 5), dbm=DBM(rbm=_LAYER, n_iter=2, batch_size=10),
+                       max_iter=30, learning_rate=0.5, batch_size=10, random_state=0),
+         unit_data, "max_iter", diverge=_HUGE_LR, stack=True, supervised=True),
     Case("Autoencoder", Autoencoder(**_AE), unit_data, "max_iter", diverge=_HUGE_LR),
     Case("Autoencoder-untied-tanh-squared_error",
          Autoencoder(activation="tanh", tied_weights=False, solver="adam",

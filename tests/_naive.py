@@ -320,3 +320,9 @@ def ascend_hidden_states(H, W, b, c, max_sweeps):
                 break
         out[i] = best
     return H, out
+
+
+def sparse_rows_dot(S, W, out, accumulate):
+    """``S @ W`` row by row over the non-zeros of ``S`` (``+= out`` when accumulating)."""
+    res = np.stack([S[i, S[i] != 0] @ W[S[i] != 0] for i in range(S.shape[0])])
+    return out + res if accumulate else res

@@ -69,6 +69,17 @@ EXPECTED_FAILED_DEFAULT = {
     },
 }
 
+#: class name -> why ``Estimator()`` is not run through every check here
+TOO_SLOW_DEFAULT = {
+    name: (f"{name}() is the MNIST recipe (a 784-500-1000 DBM: two RBMs "
+           "pretrained 20 epochs each, then 50 epochs of joint training "
+           "with 10 mean-field and 5 Gibbs sweeps per update): about a minute per fit on "
+           "the checks' 300 points (33 s measured with 30 joint epochs), about "
+           "45 fits, which alone "
+           "would exceed the suite's 15-minute budget.  The seeded instance of "
+           "the list runs every check")
+    for name in ("DBM", "DBMClassifier")}
+
 _CLASSES = sorted({type(case.estimator) for case in CASES}, key=lambda c: c.__name__)
 
 
@@ -85,6 +96,8 @@ def _describe(result):
 @pytest.mark.parametrize("Estimator", _CLASSES, ids=lambda c: c.__name__)
 def test_sklearn_compatible_with_default_parameters(Estimator):
     """Every check on ``Estimator()``, every failure listed (not only the first)."""
+    if Estimator.__name__ in TOO_SLOW_DEFAULT:
+        pytest.skip(TOO_SLOW_DEFAULT[Estimator.__name__])
     expected = EXPECTED_FAILED_DEFAULT.get(Estimator.__name__, {})
     results = check_estimator(Estimator(), expected_failed_checks=expected,
                               on_fail=None, on_skip=None)

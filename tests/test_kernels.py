@@ -123,3 +123,33 @@ def test_float32_sigmoid_is_accurate_over_its_range():
     assert np.max(np.abs(p[inside] - ref[inside]) / ref[inside]) < 4e-7  # ~3 ulp
     assert np.all(p[~inside] < 2e-35) and np.all(p >= 0) and np.all(p <= 1)
     assert prob[0, -3] == 1.0 and prob[0, -2] < 2e-35 and np.isnan(prob[0, -1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("density", [0.0, 0.1, 0.6])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_sparse_rows_dot_matches_reference(dtype, density, accumulate):
+    from skdeepgen._kernels.products import _nonzero_fraction, _sparse_rows_dot
+    rng = np.random.RandomState(0)
+    S = ((rng.uniform(size=(7, 13)) < density) * rng.uniform(0.5, 1.5, (7, 13))).astype(dtype)
+    S[0, :6] = 1  # one row with more than four non-zeros (the unrolled path)
+    W = rng.standard_normal((13, 5)).astype(dtype)
+    out = rng.standard_normal((7, 5)).astype(dtype)
+    expected = _naive.sparse_rows_dot(S, W, out.copy(), accumulate)
+    _sparse_rows_dot(S, W, out, accumulate)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+    assert _nonzero_fraction(S) == pytest.approx(np.count_nonzero(S) / S.size)
+
+
+def test_layer_input_skips_zeros_only_where_it_is_exact():
+    """Binary states with C-contiguous weights take the sparse path; the
+    result equals the dense product either way."""
+    from skdeepgen.units import layer_input
+    rng = np.random.RandomState(1)
+    S = (rng.uniform(size=(20, 30)) < 0.1).astype(np.float64)
+    D = rng.uniform(size=(20, 8))
+    W1 = rng.standard_normal((30, 16))
+    W2 = rng.standard_normal((8, 16))
+    out = np.empty((20, 16))
+    bias = layer_input(out, [(S, W1), (D, W2)], np.ones(16))
+    np.testing.assert_allclose(out + bias, S @ W1 + D @ W2 + 1, rtol=1e-12)
