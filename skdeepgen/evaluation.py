@@ -424,21 +424,20 @@ def replicated_softmax_length_ais(W, b, c, lengths, *, base_bias=None,
              for D0, D1 in zip(grid[:-1], grid[1:])]
     n_temps = sum(ts.size - 1 for _, _, ts in steps)
     log_z0 = n_hid * np.log(2.0)
+    # balls small beside the state space (small models: none), so that short
+    # documents, whose mass is spread out, are left to the runs
+    radius = int(mode_radius)
+    while radius >= 0 and n_modes * sum(
+            math.comb(n_hid, r) for r in range(radius + 1)) > 2.0 ** (n_hid - 16):
+        radius -= 1
     modes = np.zeros((0, n_hid))
-    if n_modes:
+    if n_modes and radius >= 0:
         # a pilot run (independent of the estimate's runs) climbs towards the
         # modes that matter at long lengths: its states seed the search
         snaps = set(np.searchsorted(grid, grid[-1] / 2.0 ** np.arange(4)).tolist())
         _, pilot = _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows,
                                      modes, -1, snapshots=snaps)
         modes = rsm_hidden_modes(W, b, c, n_modes, starts=pilot, random_state=rng)
-    # balls small beside the state space (tiny models: none), so that short
-    # documents, whose mass is spread out, are left to the runs
-    radius = int(mode_radius)
-    while radius >= 0 and modes.shape[0] * sum(
-            math.comb(n_hid, r) for r in range(radius + 1)) > 2.0 ** (n_hid - 16):
-        radius -= 1
-    modes = modes if radius >= 0 else modes[:0]
     ball = _hamming_ball(modes, radius)
     f_ball = np.empty(ball.shape[0])
     _tempered_log_sum_exp(ball @ W, b, b, 1.0, f_ball)
