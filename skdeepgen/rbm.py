@@ -482,6 +482,11 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             AIS seed (default: the estimator's ``random_state``, else 0).
         lengths : array of int, optional
             Replicated softmax: document lengths to estimate ``log Z_D`` for.
+            With Bernoulli hiddens this is one AIS run over the document
+            length (:func:`skdeepgen.evaluation.replicated_softmax_length_ais`:
+            ``n_runs`` default 100, with batches added while a length has
+            fewer than 10 effective runs unless ``n_runs`` is given;
+            ``n_betas`` default 50, the temperatures of the first word).
 
         Returns
         -------
@@ -911,15 +916,15 @@ class ReplicatedSoftmaxRBM(BaseRBM):
         The hidden-bias statistics carry a factor ``D`` (document length);
         their step is divided by the mean training length so that one rate
         suits weights and biases.
-    batch_size : int, default=100
+    batch_size : int, default=50
         Examples per minibatch.
-    n_iter : int, default=40
+    n_iter : int, default=30
         Number of epochs.
     n_gibbs_steps : int, default=5
         Gibbs steps per update (the k of CD-k).  More steps give the model
         fewer, flatter long-document modes: on 20 Newsgroups (50 hidden
         units, 30 epochs) held-out perplexity 859 with CD-1, 818 with CD-3,
-        809 with CD-5.
+        809 with CD-5 (minibatches of 100).
     momentum : float, default=0.9
         Momentum of the parameter updates.
     weight_decay : float, default=1e-4
@@ -932,7 +937,7 @@ class ReplicatedSoftmaxRBM(BaseRBM):
         Newsgroups: 74% one word, from a few very long documents), whose
         weight ``exp(D f)`` grows fastest with the length ``D`` and takes
         the probability of every long document (held-out perplexity 2,200
-        instead of 814 with the defaults, see :doc:`/results`).
+        instead of about 760 with the defaults, see :doc:`/results`).
     hidden : {"bernoulli", "nrelu"}, default="bernoulli"
     learning_rate_schedule, early_stopping, validation_fraction, \
 n_iter_no_change, tol, verbose, random_state
@@ -979,8 +984,8 @@ n_iter_no_change, tol, verbose, random_state
     _parameter_constraints = {**BaseRBM._parameter_constraints,
                               "learn_visible_bias": ["boolean"]}
 
-    def __init__(self, n_components=50, *, learning_rate=0.003, batch_size=100,
-                 n_iter=40, n_gibbs_steps=5, momentum=0.9, weight_decay=1e-4,
+    def __init__(self, n_components=50, *, learning_rate=0.003, batch_size=50,
+                 n_iter=30, n_gibbs_steps=5, momentum=0.9, weight_decay=1e-4,
                  learn_visible_bias=False, hidden="bernoulli",
                  learning_rate_schedule="constant", early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, verbose=0,
