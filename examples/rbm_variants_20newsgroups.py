@@ -9,8 +9,9 @@ published figures.
 2,000 most frequent words (English stop words removed, headers/footers/quotes
 stripped), bydate split.  Both models get ``--topics`` latent units:
 
-* ``ReplicatedSoftmaxRBM`` with the library's defaults (CD-3, 30 epochs,
-  word biases held at the corpus frequencies) -> ``transform`` = p(h|v);
+* ``ReplicatedSoftmaxRBM`` with the library's defaults (CD-5, 30 epochs,
+  minibatches of 50, word biases held at the corpus frequencies) ->
+  ``transform`` = p(h|v);
 * ``sklearn.decomposition.LatentDirichletAllocation`` (batch variational
   Bayes, 20 iterations) -> document-topic proportions.
 

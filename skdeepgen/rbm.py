@@ -937,7 +937,7 @@ class ReplicatedSoftmaxRBM(BaseRBM):
         Newsgroups: 74% one word, from a few very long documents), whose
         weight ``exp(D f)`` grows fastest with the length ``D`` and takes
         the probability of every long document (held-out perplexity 2,200
-        instead of about 760 with the defaults, see :doc:`/results`).
+        instead of 761 with the defaults, see :doc:`/results`).
     hidden : {"bernoulli", "nrelu"}, default="bernoulli"
     learning_rate_schedule, early_stopping, validation_fraction, \
 n_iter_no_change, tol, verbose, random_state
