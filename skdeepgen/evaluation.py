@@ -24,6 +24,11 @@ where ``E_vis`` is the visible unit type's ``bias_energy`` and ``s(v)`` its
     with one block-Gibbs transition per temperature, ``n_runs`` independent
     runs, and the spread of the estimate (``log_z_std`` and the ±3 sigma
     interval ``log(Z ± 3 sigma)`` of the paper).
+``replicated_softmax_length_ais``
+    The replicated softmax's ``log Z_D`` for every document length from one
+    AIS run over the length (an inverse temperature of the hidden states),
+    with the best hidden configurations (``rsm_hidden_modes``) summed
+    exactly.
 
 Variational autoencoders (:class:`~skdeepgen.VAE`) are scored by the
 importance-weighted bound of Burda et al. (2016):
@@ -34,6 +39,8 @@ importance-weighted bound of Burda et al. (2016):
     towards it.  Computed in log space and in blocks of rows and samples,
     so memory stays bounded for any ``k``.
 """
+import itertools
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -49,7 +56,8 @@ from .units import ReplicatedSoftmaxUnits, layer_input
 __all__ = ["AISResult", "ais_schedule", "annealed_importance_sampling",
            "decoder_log_likelihood", "exact_log_partition", "free_energy",
            "hidden_input", "importance_weighted_bound", "lda_log_likelihood",
-           "log_z_over_lengths", "n_states",
+           "effective_sample_size", "length_path_grid", "log_z_over_lengths",
+           "n_states", "replicated_softmax_length_ais", "rsm_hidden_modes",
            "rbm_log_likelihood"]
 
 
@@ -152,7 +160,8 @@ class AISResult:
     error of ``log_z`` (delta method, ``std(w) / (sqrt(n_runs) mean(w))``);
     ``log_z_low``/``log_z_high`` the paper's ``log(Z ± 3 sigma)`` interval
     (``-inf`` when ``3 sigma >= Z``).  With ``lengths`` (replicated softmax)
-    each of these is an array with one entry per length.
+    each of these is an array with one entry per length.  ``ess`` is the
+    effective number of runs (:func:`effective_sample_size`), when computed.
     """
 
     log_z: object
@@ -165,6 +174,7 @@ class AISResult:
     n_betas: int = 0  # 0 runs / temperatures: an exact value
     seconds: float = 0.0
     lengths: object = None
+    ess: object = None
 
 
 def _summarise(logw):
@@ -299,6 +309,262 @@ def _ais_runs(W, b, c, bA, vis, hid, betas, n, rng):
         pre_v *= beta
         v = vis.sample(pre_v, (1 - beta) * bA + beta * b, seeds[2 * k])
     return logw, log_z0
+
+
+def length_path_grid(max_length, *, n_dense=64, growth=1 / 32):
+    """Document lengths visited by :func:`replicated_softmax_length_ais`.
+
+    Every length from 0 to ``n_dense``, then lengths growing by about
+    ``growth`` of themselves per step (at least one word) up to
+    ``max_length``, which ends the grid.
+    """
+    max_length = int(max_length)
+    if max_length < 0:
+        raise ValueError(f"max_length={max_length}: lengths are non-negative")
+    grid = list(range(min(n_dense, max_length) + 1))
+    while grid[-1] < max_length:
+        grid.append(min(max_length, grid[-1] + max(1, int(grid[-1] * growth))))
+    return np.asarray(grid, dtype=np.int64)
+
+
+def replicated_softmax_length_ais(W, b, c, lengths, *, base_bias=None,
+                                  n_runs=100, n_betas=50, min_ess=None,
+                                  max_runs=None, n_modes=16, mode_radius=2,
+                                  random_state=None, max_rows=1024):
+    """``log Z_D`` of a replicated-softmax RBM (Bernoulli hiddens) for every
+    document length ``D`` in ``lengths``, by one AIS run over the length.
+
+    With the words summed out, the hidden states of documents of length
+    ``D`` follow ``p_D(h) ∝ exp(D f(h))``, ``f(h) = c.h + logsumexp(b +
+    W^T h)``: the length is an inverse temperature, ``D = 0`` is the uniform
+    distribution (``log Z_0 = n_hidden log 2``) and every length on the way to
+    ``max(lengths)`` is an intermediate distribution of the same annealing
+    run, whose partial importance weights estimate its ``Z_D``.  Words are
+    added one grid step at a time (``k`` words), each annealed in from the
+    base-rate word distribution ``b_A``: between lengths ``D`` and ``D + k``
+    the runs visit ``p(h) ∝ exp(D f(h)) g_t(h)^k`` with ``g_t(h) =
+    exp(t c.h) sum_w exp((1 - t) b_A[w] + t (b + W^T h)[w])``, ``t`` rising
+    from 0 to 1, and make one block-Gibbs transition at each ``t`` (``D``
+    words from the model, ``k`` from the tempered distribution, then the
+    hiddens).  The importance weights use the words-summed-out densities
+    (Rao-Blackwellised).  The cost is that of one AIS run at the longest
+    length; every shorter length comes free.  The runs visit the lengths of
+    :func:`length_path_grid` and those asked for, and each of these gets its
+    own estimate (no interpolation).
+
+    At long lengths ``p_D(h)`` concentrates on the best local maxima
+    (modes) of ``f``, and the runs, frozen in whatever mode they were in at
+    a few dozen words, may never reach a mode that only takes over later
+    (e.g. all hiddens off, when the word biases alone favour a few words).
+    So the best modes are searched for first (:func:`rsm_hidden_modes`, also
+    from the states of an independent pilot run at its longest lengths), the
+    states within Hamming distance ``mode_radius`` of them are summed
+    exactly, and a run's weight counts only when its state is outside those
+    balls: each run's weight is ``exact part + w_r 1[h_r outside]``, still
+    unbiased.  Mass near modes that neither the search nor the runs reach is
+    missed, and the spread cannot show it.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_hidden, n_words)
+    b, c : ndarray
+        Visible (word) and hidden biases; the hidden biases are multiplied
+        by the document length.
+    lengths : array-like of int
+        Document lengths to estimate ``log Z_D`` for (repeats allowed).
+    base_bias : ndarray of shape (n_words,), optional
+        Log word probabilities of the base-rate (unigram) distribution words
+        are annealed in from (default ``b``).
+    n_runs : int, default=100
+        Independent runs (importance weights), or runs per batch with
+        ``min_ess``.
+    n_betas : int, default=50
+        Temperatures ``t`` of the first word; a step from ``D`` to ``D + k``
+        gets ``ceil(n_betas k / (D + k))`` of them.
+    min_ess : float, optional
+        Add batches of ``n_runs`` runs until the effective number of runs
+        (:func:`effective_sample_size`) at every length asked for reaches
+        ``min_ess``, or ``max_runs`` runs have been made.
+    max_runs : int, optional
+        Most runs made with ``min_ess`` (default ``10 * n_runs``).
+    n_modes : int, default=16
+        Local maxima of ``f`` whose neighbourhoods are summed exactly (0: none).
+    mode_radius : int, default=2
+        Hamming radius of those neighbourhoods, lowered until they hold at
+        most ``2**(n_hidden - 16)`` states (small models: no modes).
+    random_state : int, RandomState or None
+    max_rows : int
+        Runs advanced together.
+
+    Returns
+    -------
+    AISResult
+        One entry per visited length (``lengths``: the grid, which includes
+        every length asked for); ``log_weights`` has shape (n_lengths,
+        n_runs) and ``ess`` is the effective number of runs per length.
+    """
+    from ._kernels.topics import _tempered_log_sum_exp
+
+    t0 = time.perf_counter()
+    W, b, c = _as64(W, b, c)
+    bA = b if base_bias is None else np.asarray(base_bias, dtype=np.float64)
+    if bA.shape != b.shape:
+        raise ValueError(f"base_bias has shape {bA.shape}, expected {b.shape}")
+    lengths = np.asarray(lengths, dtype=np.float64).ravel()
+    if lengths.size == 0 or np.any(lengths < 0) or np.any(lengths != np.round(lengths)):
+        raise ValueError("lengths must be non-negative integers (at least one)")
+    grid = np.union1d(length_path_grid(lengths.max()), lengths.astype(np.int64))
+    n_runs, n_betas = int(n_runs), int(n_betas)
+    if n_runs < 1 or n_betas < 1:
+        raise ValueError(f"n_runs={n_runs}, n_betas={n_betas}: need at least 1")
+    max_runs = 10 * n_runs if max_runs is None else int(max_runs)
+    rng = check_random_state(random_state)
+    n_hid = W.shape[0]
+    steps = [(D0, D1 - D0, np.linspace(0.0, 1.0, 1 + int(np.ceil(n_betas * (D1 - D0) / D1))))
+             for D0, D1 in zip(grid[:-1], grid[1:])]
+    n_temps = sum(ts.size - 1 for _, _, ts in steps)
+    log_z0 = n_hid * np.log(2.0)
+    # balls small beside the state space (small models: none), so that short
+    # documents, whose mass is spread out, are left to the runs
+    radius = int(mode_radius)
+    while radius >= 0 and n_modes * sum(
+            math.comb(n_hid, r) for r in range(radius + 1)) > 2.0 ** (n_hid - 16):
+        radius -= 1
+    modes = np.zeros((0, n_hid))
+    if n_modes and radius >= 0:
+        # a pilot run (independent of the estimate's runs) climbs towards the
+        # modes that matter at long lengths: its states seed the search
+        snaps = set(np.searchsorted(grid, grid[-1] / 2.0 ** np.arange(4)).tolist())
+        _, pilot = _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows,
+                                     modes, -1, snapshots=snaps)
+        modes = rsm_hidden_modes(W, b, c, n_modes, starts=pilot, random_state=rng)
+    ball = _hamming_ball(modes, radius)
+    f_ball = np.empty(ball.shape[0])
+    _tempered_log_sum_exp(ball @ W, b, b, 1.0, f_ball)
+    f_ball += ball @ c
+    # log of the exact part, relative to Z_0 = 2 ** n_hidden
+    exact = logsumexp(grid[:, None] * f_ball[None, :], axis=1) - log_z0 \
+        if ball.size else np.full(grid.size, -np.inf)
+
+    def batch(R):
+        lw = _length_path_runs(W, b, c, bA, steps, R, rng, max_rows, modes, radius)
+        return np.logaddexp(lw, exact[:, None])
+
+    wanted = np.searchsorted(grid, lengths)
+    logw = batch(n_runs)
+    while (min_ess is not None and logw.shape[1] < max_runs
+           and effective_sample_size(logw[wanted]).min() < min_ess):
+        logw = np.hstack([logw, batch(min(n_runs, max_runs - logw.shape[1]))])
+    lz, std, lo, hi = _summarise(logw)
+    return AISResult(lz + log_z0, std, lo + log_z0, hi + log_z0,
+                     np.full(grid.size, log_z0), logw, logw.shape[1], n_temps,
+                     time.perf_counter() - t0, grid, effective_sample_size(logw))
+
+
+def rsm_hidden_modes(W, b, c, n_modes=16, *, starts=None, n_random=64,
+                     random_state=None):
+    """The best local maxima of ``f(h) = c.h + logsumexp(b + W^T h)`` found
+    by greedy single-flip ascent, best first.
+
+    ``exp(D f(h))`` is a replicated-softmax RBM's weight of the hidden states
+    ``h`` for documents of length ``D``, so these hold ``Z_D`` at long
+    lengths.  The ascents start from all hiddens off, from the hidden states
+    of each one-word document repeated (``W[:, w] + c > 0``), from
+    ``n_random`` uniform draws and from ``starts`` (binary states, e.g.
+    samples of long documents' hidden states).
+
+    Returns
+    -------
+    modes : ndarray of shape (n_found, n_hidden), n_found <= n_modes
+    """
+    from ._kernels.topics import _ascend_hidden_states
+
+    W, b, c = _as64(W, b, c)
+    rng = check_random_state(random_state)
+    starts = np.vstack([np.zeros((1, W.shape[0])), (W.T + c > 0),
+                        rng.uniform(size=(n_random, W.shape[0])) < 0.5]
+                       + ([] if starts is None else [np.asarray(starts) > 0.5]))
+    H = np.unique(starts.astype(np.float64), axis=0)
+    f = np.empty(H.shape[0])
+    _ascend_hidden_states(H, W, b, c, 100, f)
+    H, first = np.unique(H, axis=0, return_index=True)
+    return H[np.argsort(-f[first], kind="stable")[:n_modes]]
+
+
+def _hamming_ball(centres, radius):
+    """Distinct binary states within Hamming distance ``radius`` of a centre."""
+    n = centres.shape[1]
+    states = [centres]
+    for r in range(1, radius + 1):
+        for flip in itertools.combinations(range(n), r):
+            s = centres.copy()
+            s[:, flip] = 1 - s[:, flip]
+            states.append(s)
+    return np.unique(np.vstack(states), axis=0) if centres.size else centres
+
+
+def _length_path_runs(W, b, c, bA, steps, n_runs, rng, max_rows, modes, radius,
+                      snapshots=()):
+    """Log weights (n_grid, n_runs) of ``log Z_D - n_hidden log 2`` along the
+    length path ``steps`` ((D, k, temperatures) per grid step); ``-inf`` where
+    the run's state is within Hamming distance ``radius`` of ``modes``.  With
+    ``snapshots`` (grid indices), also the runs' hidden states there."""
+    from ._kernels.topics import _tempered_log_sum_exp
+    from .units import BernoulliUnits
+
+    n_hid, n_vis = W.shape
+    hid = BernoulliUnits()
+    lz_base = float(logsumexp(bA))
+    n_temps = sum(ts.size - 1 for _, _, ts in steps)
+    logw = np.empty((len(steps) + 1, n_runs))
+    zeros_h = np.zeros(n_hid)
+    states = []
+
+    def outside(h, lw):
+        near = (h @ (1 - modes).T + (1 - h) @ modes.T <= radius).any(axis=1)
+        return np.where(near, -np.inf, lw)
+
+    for r0 in range(0, n_runs, max_rows):
+        R = min(max_rows, n_runs - r0)
+        seeds = draw_seeds(rng, 1 + 3 * n_temps)
+        h = hid.sample(np.zeros((R, n_hid)), zeros_h, seeds[0])
+        lw = np.zeros(R)
+        logw[0, r0:r0 + R] = outside(h, lw)
+        pre = np.empty((R, n_vis))
+        v, u = np.empty((R, n_vis)), np.empty((R, n_vis))
+        g_old, g_new = np.empty(R), np.empty(R)
+        pre_h = np.empty((R, n_hid))
+        s = 1
+        for i, (D0, k, ts) in enumerate(steps):
+            lw += k * lz_base  # exp(D0 f) g_0^k = exp(D0 f) Z_A^k
+            L0, Lk = np.full(R, float(D0)), np.full(R, float(k))
+            for t_prev, t in zip(ts[:-1], ts[1:]):
+                np.dot(h, W, out=pre)
+                _tempered_log_sum_exp(pre, b, bA, t_prev, g_old)
+                _tempered_log_sum_exp(pre, b, bA, t, g_new)
+                lw += k * ((t - t_prev) * (h @ c) + g_new - g_old)
+                # one block-Gibbs transition at t: D0 model words, k tempered ones
+                ReplicatedSoftmaxUnits(L0).sample(pre, b, seeds[s], out=v)
+                pre *= t
+                ReplicatedSoftmaxUnits(Lk).sample(pre, (1 - t) * bA + t * b,
+                                                  seeds[s + 1], out=u)
+                v += t * u
+                np.dot(v, W.T, out=pre_h)
+                pre_h += (D0 + t * k) * c
+                h = hid.sample(pre_h, zeros_h, seeds[s + 2])
+                s += 3
+            logw[i + 1, r0:r0 + R] = outside(h, lw)
+            if i + 1 in snapshots:
+                states.append(h.copy())
+    return (logw, np.vstack(states)) if snapshots else logw
+
+
+def effective_sample_size(log_weights):
+    """Kish's effective number of importance weights, ``(sum w)^2 / sum w^2``,
+    along the last axis."""
+    lw = np.asarray(log_weights, dtype=np.float64)
+    w = np.exp(lw - lw.max(axis=-1, keepdims=True))
+    return w.sum(axis=-1) ** 2 / (w ** 2).sum(axis=-1)
 
 
 def rbm_log_likelihood(V, W, b, c, visible, hidden, log_z):

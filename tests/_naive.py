@@ -293,6 +293,35 @@ def corrupt(X, kind, level, seed):
     return np.where(u >= level, X, np.where(u < 0.5 * level, 0.0, 1.0))
 
 
+def tempered_log_sum_exp(pre, bias, base_bias, t):
+    """Row-wise log-sum-exp of ``(1 - t) base_bias + t (pre + bias)``."""
+    from scipy.special import logsumexp
+    return logsumexp((1 - t) * base_bias + t * (pre.astype(np.float64) + bias), axis=1)
+
+
+def ascend_hidden_states(H, W, b, c, max_sweeps):
+    """Greedy single-flip ascent of ``c.h + logsumexp(b + W^T h)`` per row."""
+    from scipy.special import logsumexp
+    H = H.copy()
+    f = lambda h: h @ c + logsumexp(b + h @ W)  # noqa: E731
+    out = np.empty(H.shape[0])
+    for i, h in enumerate(H):
+        best = f(h)
+        for _ in range(max_sweeps):
+            moved = False
+            for k in range(h.size):
+                h[k] = 1 - h[k]
+                new = f(h)
+                if new > best + 1e-12:
+                    best, moved = new, True
+                else:
+                    h[k] = 1 - h[k]
+            if not moved:
+                break
+        out[i] = best
+    return H, out
+
+
 def sparse_rows_dot(S, W, out, accumulate):
     """``S @ W`` row by row over the non-zeros of ``S`` (``+= out`` when accumulating)."""
     res = np.stack([S[i, S[i] != 0] @ W[S[i] != 0] for i in range(S.shape[0])])

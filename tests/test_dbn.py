@@ -298,7 +298,7 @@ def test_count_autoencoder_unrolls_replicated_softmax_exactly(topic_counts):
 def test_count_autoencoder_finetunes_binary_codes(topic_counts):
     from skdeepgen import ReplicatedSoftmaxRBM
     X, y = topic_counts
-    rbms = [ReplicatedSoftmaxRBM(n_iter=30, learning_rate=0.01),
+    rbms = [ReplicatedSoftmaxRBM(n_iter=30, learning_rate=0.01, batch_size=100),
             BernoulliRBM(n_iter=10, batch_size=20)]
     ae = DeepAutoencoder((16,), n_components=6, code="binary", rbm=rbms,
                          max_iter=30, batch_size=20, learning_rate=3e-3,

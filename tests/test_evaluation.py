@@ -6,7 +6,9 @@ import pytest
 from scipy.special import logsumexp
 
 from skdeepgen.evaluation import (ais_schedule, annealed_importance_sampling,
-                                  exact_log_partition, free_energy)
+                                  exact_log_partition, free_energy,
+                                  length_path_grid, log_z_over_lengths,
+                                  replicated_softmax_length_ais)
 from skdeepgen.units import (BernoulliUnits, GaussianUnits, NReLUUnits,
                              ReplicatedSoftmaxUnits, SoftmaxUnits)
 
@@ -116,6 +118,110 @@ def test_ais_for_several_document_lengths_at_once():
         assert lo <= exact <= hi
         # within its reported spread, and that spread is small
         assert lz == pytest.approx(exact, abs=3 * sd) and sd < 0.1
+
+
+def _exact_rsm(W, b, c, lengths):
+    return np.array([exact_log_partition(W, b, c, ReplicatedSoftmaxUnits(float(D)),
+                                         BernoulliUnits()) for D in lengths])
+
+
+def test_length_path_ais_agrees_with_exact_log_z_at_every_length():
+    """One AIS run over the document length estimates log Z_D at every length
+    on its way; each is checked against exact enumeration of the hiddens."""
+    W, b, c = _rbm(18, 6, 15, 0.8, 0.3)
+    base = np.log(np.full(15, 1 / 15))
+    res = replicated_softmax_length_ais(W, b, c, [150, 3, 0], base_bias=base,
+                                        n_runs=200, n_modes=0, random_state=0)
+    np.testing.assert_array_equal(res.lengths, length_path_grid(150))
+    assert set(range(65)) <= set(res.lengths.tolist())  # every short length
+    exact = _exact_rsm(W, b, c, res.lengths)
+    err = res.log_z - exact
+    assert np.all(np.abs(err) <= 3 * res.log_z_std + 1e-12), err
+    assert np.all(res.log_z_low <= exact) and np.all(exact <= res.log_z_high)
+    assert res.log_z_std.max() < 0.1 and res.ess.min() > 20
+    assert np.ptp(exact) > 100  # log Z_D varies: the test is not trivial
+    assert res.log_weights.shape == (res.lengths.size, 200) and res.n_runs == 200
+    # a crude schedule (one temperature per step) is further off and knows it
+    crude = replicated_softmax_length_ais(W, b, c, [150], base_bias=base, n_runs=200,
+                                          n_betas=1, n_modes=0, random_state=0)
+    assert crude.n_betas < res.n_betas and crude.log_z_std[-1] > res.log_z_std[-1]
+    # lengths asked for are visited, besides the grid
+    odd = replicated_softmax_length_ais(W, b, c, [97, 5], n_runs=5, n_betas=2,
+                                        random_state=0)
+    assert 97 in odd.lengths and odd.lengths[-1] == 97
+    # the default sums the neighbourhoods of the best modes exactly
+    with_modes = replicated_softmax_length_ais(W, b, c, [150], n_runs=50,
+                                               random_state=0)
+    assert np.all(np.abs(with_modes.log_z - exact) <= 3 * with_modes.log_z_std + 0.01)
+
+
+def test_length_path_sums_the_best_modes_exactly():
+    """All hiddens off is the best state (the visible biases favour word 0,
+    which any hidden unit suppresses), but short documents live near all
+    hiddens on: the runs never cross over, and without the modes the
+    estimate falls far below a rigorous lower bound, sure of itself."""
+    from skdeepgen.evaluation import rsm_hidden_modes
+
+    W = 0.1 * np.random.RandomState(0).standard_normal((30, 30))
+    W[:, 0] = -5.0
+    b = np.zeros(30)
+    b[0] = 5.0
+    c = np.full(30, 0.03)
+    D = np.array([10, 50, 200])
+    bound = D * logsumexp(b)  # log Z_D >= D f(h = 0)
+    plain = replicated_softmax_length_ais(W, b, c, D, n_runs=50, n_modes=0,
+                                          random_state=0)
+    rows = np.searchsorted(plain.lengths, D)
+    assert plain.log_z[rows][-1] < bound[-1] - 100
+    assert plain.log_z_std[rows][-1] < 0.5
+    res = replicated_softmax_length_ais(W, b, c, D, n_runs=50, random_state=0)
+    assert np.all(res.log_z[rows] >= bound - 1e-9)
+    # near h = 0, f falls by 1.4 nats or more per unit switched on
+    np.testing.assert_allclose(res.log_z[rows][1:], bound[1:], atol=30 * np.exp(-50 * 1.4))
+    modes = rsm_hidden_modes(W, b, c, 3, random_state=0)
+    assert modes.shape[1] == 30 and not modes[0].any()  # the best state first
+
+
+def test_interpolation_over_lengths_agrees_with_direct_ais_at_held_out_lengths():
+    """``log_z_over_lengths`` (AIS at 24 lengths, PCHIP for the others) against
+    AIS asked for the held-out lengths themselves."""
+    W, b, c = _rbm(19, 8, 30, 0.5, 0.2)
+    lengths = np.arange(1, 401)
+    asked = []
+
+    def estimate(Ds):
+        asked.append(Ds)
+        res = replicated_softmax_length_ais(W, b, c, Ds, n_runs=100, random_state=1)
+        return res.log_z[np.searchsorted(res.lengths, Ds)]
+
+    interp = log_z_over_lengths(lengths, estimate, n_grid=24)
+    held_out = np.setdiff1d(lengths, asked[0])[::9]
+    assert len(asked) == 1 and asked[0].size <= 24 and held_out.size > 40
+    direct = replicated_softmax_length_ais(W, b, c, held_out, n_runs=100,
+                                           random_state=2)
+    rows = np.searchsorted(direct.lengths, held_out)
+    np.testing.assert_allclose(interp[held_out - 1], direct.log_z[rows],
+                               atol=0.05 + 3 * direct.log_z_std[rows].max())
+    assert np.ptp(direct.log_z[rows]) > 100
+
+
+def test_length_path_adds_runs_where_the_weights_degenerate():
+    W, b, c = _rbm(20, 8, 30, 2.0, 0.5)  # strong weights: modes, degenerate weights
+    kw = dict(n_runs=20, n_betas=2, n_modes=0, random_state=0)
+    one = replicated_softmax_length_ais(W, b, c, [300], **kw)
+    more = replicated_softmax_length_ais(W, b, c, [300], min_ess=10, max_runs=400, **kw)
+    assert one.ess[-1] < 5  # the case the option is for
+    assert 20 < more.n_runs <= 400 and more.n_runs % 20 == 0
+    assert more.ess[-1] >= 10 or more.n_runs == 400
+    assert more.ess[-1] > one.ess[-1]
+    # the first batch is the same runs
+    np.testing.assert_array_equal(more.log_weights[:, :20], one.log_weights)
+    with pytest.raises(ValueError, match="lengths"):
+        replicated_softmax_length_ais(W, b, c, [2.5])
+    with pytest.raises(ValueError, match="base_bias"):
+        replicated_softmax_length_ais(W, b, c, [3], base_bias=np.zeros(2))
+    with pytest.raises(ValueError, match="n_runs"):
+        replicated_softmax_length_ais(W, b, c, [3], n_runs=0)
 
 
 def test_ais_with_nrelu_hidden_tracks_the_stepped_sigmoid_model():

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from skdeepgen._kernels.optim import _adam_step, _momentum_step
+from skdeepgen._kernels.topics import _ascend_hidden_states, _tempered_log_sum_exp
 from skdeepgen._kernels.units import _sigmoid_sample, _softplus_rowsum
 
 from . import _naive
@@ -58,6 +59,30 @@ def test_softplus_rowsum_matches_reference():
     bias = rng.standard_normal(9)
     np.testing.assert_allclose(_softplus_rowsum(pre, bias),
                                _naive.softplus_rowsum(pre, bias), rtol=1e-12)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tempered_log_sum_exp_matches_reference(t, dtype):
+    rng = np.random.RandomState(3)
+    pre = (rng.standard_normal((6, 40)) * 30).astype(dtype)
+    bias, base = rng.standard_normal(40), rng.standard_normal(40) - 5
+    out = np.empty(6)
+    _tempered_log_sum_exp(pre, bias, base, t, out)
+    np.testing.assert_allclose(out, _naive.tempered_log_sum_exp(pre, bias, base, t),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("max_sweeps", [1, 50])
+def test_ascend_hidden_states_matches_reference(max_sweeps):
+    rng = np.random.RandomState(4)
+    W, b, c = rng.standard_normal((7, 20)) * 2, rng.standard_normal(20), rng.standard_normal(7)
+    H = (rng.uniform(size=(12, 7)) < 0.5).astype(float)
+    ref_H, ref_f = _naive.ascend_hidden_states(H, W, b, c, max_sweeps)
+    f = np.empty(12)
+    _ascend_hidden_states(H, W, b, c, max_sweeps, f)
+    np.testing.assert_array_equal(H, ref_H)
+    np.testing.assert_allclose(f, ref_f, rtol=1e-12)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])

@@ -88,9 +88,13 @@ def test_replicated_softmax_ais_per_length_matches_exact():
     rsm = ReplicatedSoftmaxRBM(6, n_iter=5, learning_rate=0.01, random_state=0).fit(X)
     exact = rsm.score_samples(X)  # 2**6 hidden states: exact per length
     rsm2 = ReplicatedSoftmaxRBM(6, n_iter=5, learning_rate=0.01, random_state=0).fit(X)
-    rsm2._max_exact_states = 0  # force AIS
+    rsm2._max_exact_states = 0  # force AIS (over the document length)
     approx = rsm2.score_samples(X)
-    np.testing.assert_allclose(approx, exact, atol=0.05)
+    D = X.sum(axis=1).A1
+    res = rsm2.estimate_log_partition(lengths=D)  # the same (seeded) estimate
+    std = res.log_z_std[np.searchsorted(res.lengths, D)]
+    assert np.all(np.abs(approx - exact) <= 3 * std + 0.01)
+    assert std.max() < 0.05
 
 
 # ------------------------------------------------------ Gaussian-Bernoulli RBM
@@ -379,25 +383,56 @@ def test_layers_without_a_dense_equivalent_are_refused():
     assert gb.encoder_layer()[2] == "logistic"  # the hidden side is a dense layer
 
 
+def _exact_log_z(rsm, lengths):
+    from skdeepgen.evaluation import exact_log_partition
+    from skdeepgen.units import ReplicatedSoftmaxUnits
+    W, b, c = rsm._params_as(np.float64)
+    return np.array([exact_log_partition(W, b, c, ReplicatedSoftmaxUnits(float(D)),
+                                         rsm.hidden_units) for D in lengths])
+
+
 def test_rsm_log_z_interpolated_over_lengths_matches_exact():
-    """Scoring estimates log Z_D on a grid of lengths and interpolates: checked
-    against exact enumeration at every length in between."""
+    """``log_z_over_lengths`` (NReLU hiddens score this way) estimates log Z_D
+    on a grid of lengths and interpolates: checked against exact enumeration
+    at every length in between."""
     from skdeepgen.evaluation import log_z_over_lengths
 
     rng = np.random.RandomState(0)
     X = sp.csr_matrix(rng.poisson(rng.gamma(0.3, 3, size=(200, 1)) * np.full((1, 50), 0.5)))
     rsm = ReplicatedSoftmaxRBM(10, n_iter=20, learning_rate=0.01, random_state=0).fit(X)
     D = np.arange(0, 400)
-    exact = rsm._log_z_at_lengths(D)
+    exact = _exact_log_z(rsm, D)
     asked = []
 
     def estimate(lengths):
         asked.append(len(lengths))
-        return rsm._log_z_at_lengths(lengths)
+        return _exact_log_z(rsm, lengths)
 
     interp = log_z_over_lengths(np.repeat(D, 2), estimate, n_grid=24)
     assert sum(asked) <= 25  # the grid (and length 0), not 400 lengths
     np.testing.assert_allclose(interp, exact, atol=0.05)  # nats per document
     assert np.ptp(exact) > 3  # log Z_D varies: the test is not trivial
     np.testing.assert_array_equal(log_z_over_lengths([3, 1, 3], estimate, 24),
-                                  rsm._log_z_at_lengths(np.array([1.0, 3.0])))
+                                  _exact_log_z(rsm, [1.0, 3.0]))
+
+
+def test_rsm_scores_by_ais_over_lengths_with_a_perplexity_band():
+    """14 hidden units: scored by AIS over the document length, checked
+    against exact enumeration; the perplexity's band holds the exact one."""
+    rng = np.random.RandomState(0)
+    X = sp.csr_matrix(rng.poisson(rng.gamma(0.5, 30, size=(120, 1))
+                                  * rng.dirichlet(np.full(40, 0.3), 120)))
+    rsm = ReplicatedSoftmaxRBM(14, n_iter=20, learning_rate=0.01, random_state=0).fit(X)
+    D = X.sum(axis=1).A1
+    exact = -rsm.free_energy(X) - _exact_log_z(rsm, D)
+    ppl, low, high = rsm.perplexity(X, return_interval=True)
+    assert low < ppl < high and low <= np.exp(-exact.sum() / D.sum()) <= high
+    np.testing.assert_allclose(rsm.score_samples(X), exact, atol=0.2)
+    assert rsm.perplexity(X) == ppl  # cached: the same estimate
+    assert len(rsm._log_z_cache[1]["runs"]) == 1  # one AIS run served every length
+    res = rsm.estimate_log_partition(lengths=[3, 7], n_runs=30, n_betas=10)
+    assert res.n_runs == 30 and {3, 7} <= set(res.lengths.tolist())
+    # small hidden layers are exact: no band
+    small = ReplicatedSoftmaxRBM(3, n_iter=2, random_state=0).fit(X)
+    p, lo, hi = small.perplexity(X, return_interval=True)
+    assert lo == p == hi

@@ -1,10 +1,12 @@
-"""Topic-model kernels: AIS over the topic assignments of LDA documents."""
+"""Topic-model kernels: AIS over the topic assignments of LDA documents, and
+the tempered word log-normalisers of the replicated softmax's length path."""
 import math
 
 import numpy as np
 
-from ._config import jit
-from .random import _stream_base, _uniform64
+from ._config import inline, jit
+from .random import _log_positive, _stream_base, _uniform64
+from .units import _exp_nonpositive
 
 
 @jit
@@ -70,3 +72,74 @@ def _lda_ais_logw(tokens, doc_ptr, log_phi, alpha, betas, n_runs, seed, logw):
                     z[n] = k
                     counts[k] += 1.0
             logw[d, r] = lw
+
+
+@inline
+def _log_sum_exp(x):
+    """``log sum exp(x)`` of a float64 vector (finite entries)."""
+    mx = -np.inf
+    for j in range(x.shape[0]):
+        mx = x[j] if x[j] > mx else mx
+    tot = 0.0
+    for j in range(x.shape[0]):
+        tot += _exp_nonpositive(x[j] - mx)
+    return mx + _log_positive(tot)
+
+
+@jit
+def _tempered_log_sum_exp(pre, bias, base_bias, t, out):
+    """``out[i] = log sum_j exp((1 - t) base_bias[j] + t (pre[i, j] + bias[j]))``.
+
+    The log normaliser of one word drawn from the geometric mixture of the
+    base-rate distribution (``t = 0``) and the replicated softmax's word
+    distribution given the hidden states (``t = 1``), per row, in float64.
+    """
+    n, m = pre.shape
+    x = np.empty(m)
+    for i in range(n):
+        for j in range(m):
+            x[j] = (1.0 - t) * base_bias[j] + t * (np.float64(pre[i, j]) + bias[j])
+        out[i] = _log_sum_exp(x)
+
+
+@jit
+def _ascend_hidden_states(H, W, b, c, max_sweeps, f_out):
+    """Greedy single-flip ascent of ``f(h) = c.h + log sum_w exp(b + W^T h)``
+    from each row of ``H`` (binary, changed in place) to a local maximum over
+    the hypercube (or ``max_sweeps`` sweeps); ``f_out`` gets ``f`` there.
+
+    ``exp(D f(h))`` is the replicated softmax's weight of the hidden states
+    ``h`` for documents of length ``D``: at long lengths the local maxima of
+    ``f`` hold its mass.
+    """
+    n, n_hid = H.shape
+    m = W.shape[1]
+    a = np.empty(m)
+    trial = np.empty(m)
+    for i in range(n):
+        lin = 0.0
+        for j in range(m):
+            a[j] = b[j]
+        for k in range(n_hid):
+            if H[i, k] != 0.0:
+                lin += c[k]
+                for j in range(m):
+                    a[j] += W[k, j]
+        f = lin + _log_sum_exp(a)
+        for sweep in range(max_sweeps):
+            moved = False
+            for k in range(n_hid):
+                sign = 1.0 - 2.0 * H[i, k]
+                for j in range(m):
+                    trial[j] = a[j] + sign * W[k, j]
+                f_new = lin + sign * c[k] + _log_sum_exp(trial)
+                if f_new > f + 1e-12:
+                    H[i, k] = 1.0 - H[i, k]
+                    lin += sign * c[k]
+                    f = f_new
+                    for j in range(m):
+                        a[j] = trial[j]
+                    moved = True
+            if not moved:
+                break
+        f_out[i] = f
