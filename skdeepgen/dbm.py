@@ -771,8 +771,10 @@ class DBMClassifier(StackClassifier):
         fitted :class:`DBM` with matching sizes is used (copied) instead of
         training one.
     solver : {"sgd", "adam"}, default="sgd"
-    learning_rate : float, default=0.1
-        Fine-tuning step size for the mean minibatch gradient.
+    learning_rate : float, default=0.3
+        Fine-tuning step size for the mean minibatch gradient (on the
+        MNIST DBM of ``examples/dbm_mnist.py``: 1.23% test error, against
+        1.37% at 0.1; see ``doc/results.md``).
     learning_rate_schedule : {"constant", "invscaling", "exponential", \
 "linear"}, default="linear"
     momentum : float, default=0.9
@@ -829,7 +831,7 @@ class DBMClassifier(StackClassifier):
                               "dbm": [None, DBM], "pretrain": ["boolean", DBM]}
 
     def __init__(self, hidden_layer_sizes=(500, 1000), *, dbm=None, pretrain=True,
-                 solver="sgd", learning_rate=0.1, learning_rate_schedule="linear",
+                 solver="sgd", learning_rate=0.3, learning_rate_schedule="linear",
                  momentum=0.9, weight_decay=1e-5, batch_size=100, max_iter=40,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
                  tol=1e-4, verbose=0, random_state=None):
