@@ -168,6 +168,14 @@ class BaseMinibatchEstimator(TransactionMixin, BaseEstimator):
             self._validate_params()
         return self._transaction(self._fit_partial, X, y)
 
+    def __getstate__(self):
+        """Pickles and deep copies leave out scratch buffers (``_buffers``):
+        they are not part of the model, and are rebuilt on first use."""
+        state = dict(super().__getstate__())
+        if "_buffers" in state:
+            state["_buffers"] = {}
+        return state
+
     # ------------------------------------------------------------ skeleton
     def _n_epochs(self):
         return int(getattr(self, self._epochs_param))

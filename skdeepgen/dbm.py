@@ -33,8 +33,6 @@ neighbours) followed by the fused Bernoulli kernel; the weight statistics
 of each pair of layers are one GEMM over the stacked ``[data; chains]``
 rows, as in the RBM update.
 """
-import copy
-import hashlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -118,7 +116,8 @@ def _entropy(mu):
     return -(m * np.log(m) + (1 - m) * np.log1p(-m)).sum(axis=1)
 
 
-class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstimator):
+class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+          _evaluation.LogZCacheMixin, BaseMinibatchEstimator):
     """Deep Boltzmann machine with binary units.
 
     Greedy pretraining with modified RBMs, then joint training: mean-field
@@ -344,18 +343,14 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         return {**{f"components_{k}": W for k, W in enumerate(self.components_)},
                 **{f"intercepts_{j}": b for j, b in enumerate(self.intercepts_)}}
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_buffers"] = {}  # scratch space is not part of the model
-        return state
-
     # ------------------------------------------------------- inference
     def _weights(self, dtype, out=None):
         """(weights, their C-contiguous transposes, biases) in ``dtype``.
 
-        Products with mostly-zero states (binary samples, MNIST pixels) skip
-        the zeros when the weight is C-contiguous (``units.layer_input``):
-        a layer's input from below reads the rows of ``W_k.T``."""
+        Products with mostly-zero states (the data, binary Gibbs samples)
+        skip the zeros when the weight is C-contiguous (``units.layer_input``):
+        their input from below reads the rows of ``W_k.T``.  Mean field's
+        dense posteriors pass the F-ordered views ``W_k.T`` straight to BLAS."""
         Ws, bs = self._params_as(dtype)
         if out is None:
             return Ws, [np.ascontiguousarray(W.T) for W in Ws], bs
@@ -384,7 +379,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
                 if k == 0:
                     np.copyto(pre[0], from_v)
                 else:
-                    layer_input(pre[k], [(mu[k - 1], WT[k])], None)
+                    layer_input(pre[k], [(mu[k - 1], Ws[k].T)], None)
                 if k < L - 1:
                     pre[k] *= 2
                 _BERNOULLI.mean(pre[k], bs[k + 1], out=mu[k])
@@ -394,7 +389,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
                     np.dot(mu[1], Ws[1], out=pre[0])
                     pre[0] += from_v
                 else:
-                    terms = [(mu[k - 1], WT[k])]
+                    terms = [(mu[k - 1], Ws[k].T)]
                     if k < L - 1:
                         terms.append((mu[k + 1], Ws[k + 1]))
                     layer_input(pre[k], terms, None)
@@ -644,16 +639,6 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         return (W, np.concatenate(bs[1::2]).astype(dtype),
                 np.concatenate(bs[0::2]).astype(dtype))
 
-    def _visible_rate(self):
-        """Mean of the training data per visible unit (float64)."""
-        return 1 / (1 + np.exp(-np.asarray(self.base_rate_bias_, np.float64)))
-
-    def _param_key(self):
-        h = hashlib.blake2b(digest_size=16)
-        for a in self._learned_params().values():
-            h.update(np.ascontiguousarray(a).tobytes())
-        return h.hexdigest()
-
     def estimate_log_partition(self, *, method="auto", n_runs=None, n_betas=None,
                                random_state=None):
         """log Z of the fitted DBM: exact enumeration or AIS, cached.
@@ -683,31 +668,27 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         check_is_fitted(self)
         if method not in ("auto", "exact", "ais"):
             raise ValueError(f"method={method!r}; use 'auto', 'exact' or 'ais'")
-        key = self._param_key()
-        cached = getattr(self, "_log_z_cache", (None, None))
+        cache = self._log_z_cache_for_params()
         defaults = method == "auto" and n_runs is n_betas is random_state is None
-        if defaults and cached[0] == key:
-            return cached[1]
+        if defaults and "latest" in cache:
+            return cache["latest"]
         W, b, c = self.bipartite_view()
         smaller = min(W.shape)
         if method == "exact" or (method == "auto" and smaller <= 16):
-            lz = _evaluation.exact_log_partition(W, b, c, _BERNOULLI, _BERNOULLI)
-            res = _evaluation.AISResult(lz, 0.0, lz, lz, lz, np.zeros(0))
+            res = _evaluation.AISResult.exact(
+                _evaluation.exact_log_partition(W, b, c, _BERNOULLI, _BERNOULLI))
         else:
             # the even layers (v, h_2, ...) are sampled, from a base model at
             # their mean activities (the data's for v); the odd ones are
             # summed out (Salakhutdinov & Hinton 2009)
-            q = np.clip(np.concatenate([self._visible_rate()] + [
-                np.asarray(a, np.float64) for a in self.mean_activations_[1::2]]),
-                1e-3, 1 - 1e-3)
-            seed = (self.random_state if isinstance(self.random_state, Integral) else 0
-                    ) if random_state is None else random_state
+            base = np.concatenate([np.asarray(self.base_rate_bias_, np.float64)] + [
+                _BERNOULLI.base_rate_bias(a[None]) for a in self.mean_activations_[1::2]])
             res = _evaluation.annealed_importance_sampling(
-                W.T, c, b, _BERNOULLI, _BERNOULLI, base_bias=np.log(q / (1 - q)),
+                W.T, c, b, _BERNOULLI, _BERNOULLI, base_bias=base,
                 n_runs=self._ais_defaults["n_runs"] if n_runs is None else n_runs,
                 n_betas=self._ais_defaults["n_betas"] if n_betas is None else n_betas,
-                random_state=seed)
-        self._log_z_cache = (key, res)
+                random_state=self._int_seed() if random_state is None else random_state)
+        cache["latest"] = res
         return res
 
     def _unnormalised_bound(self, V):
@@ -730,10 +711,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         default; call it first to choose other settings).
         """
         X = self._check_X_transform(X)
-        key, lz = getattr(self, "_log_z_cache", (None, None))
-        if key != self._param_key():  # the latest estimate, if still valid
-            lz = self.estimate_log_partition()
-        return self._unnormalised_bound(X) - lz.log_z
+        return self._unnormalised_bound(X) - self.estimate_log_partition().log_z
 
     def score(self, X, y=None):
         """Mean variational lower bound on the log-likelihood of ``X``."""
@@ -849,22 +827,17 @@ class DBMClassifier(StackClassifier):
     def dbm_(self):
         return self.dbn_
 
-    def _pretrain(self, X, sizes, rng):
-        """The fitted DBM: trained on ``X``, a copy of a given one, or None."""
-        if isinstance(self.pretrain, DBM):
-            check_is_fitted(self.pretrain)
-            got = [W.shape[0] for W in self.pretrain.components_]
-            if got != sizes or self.pretrain.n_features_in_ != X.shape[1]:
-                raise ValueError(
-                    f"pretrain is a DBM with layers {self.pretrain.n_features_in_}-"
-                    f"{'-'.join(map(str, got))}, which does not match "
-                    f"{X.shape[1]} features and hidden layers {sizes}")
-            return copy.deepcopy(self.pretrain)
-        if not self.pretrain:
-            return None
+    _pretrained_type = DBM
+
+    @staticmethod
+    def _hidden_sizes(pretrained):
+        return [W.shape[0] for W in pretrained.components_]
+
+    def _make_stack(self, sizes, seed):
+        """The unfitted DBM: ``dbm``'s configuration (default ``DBM()``)."""
         dbm = DBM() if self.dbm is None else clone(self.dbm)
         return dbm.set_params(hidden_layer_sizes=sizes, verbose=self.verbose,
-                              random_state=int(draw_seeds(rng) % 2**31)).fit(X)
+                              random_state=seed)
 
     def _net_input(self, X):
         """``[X, q(h_2 | X)]`` in the network's dtype (``X`` alone without a DBM

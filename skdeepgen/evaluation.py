@@ -39,10 +39,12 @@ importance-weighted bound of Burda et al. (2016):
     towards it.  Computed in log space and in blocks of rows and samples,
     so memory stays bounded for any ``k``.
 """
+import hashlib
 import itertools
 import math
 import time
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 from scipy.special import logsumexp
@@ -175,6 +177,38 @@ class AISResult:
     seconds: float = 0.0
     lengths: object = None
     ess: object = None
+
+    @classmethod
+    def exact(cls, log_z):
+        """An exactly known ``log_z``: zero spread, no runs."""
+        return cls(log_z, 0.0, log_z, log_z, log_z, np.zeros(0))
+
+
+class LogZCacheMixin:
+    """The log Z of a fitted energy model, cached until its parameters change.
+
+    For estimators with ``_learned_params()`` (the RBMs and the DBM): the
+    parameters' hash keys a dict that ``estimate_log_partition`` fills and
+    ``score_samples`` reads, so an expensive AIS estimate is made once per
+    fitted state.
+    """
+
+    def _int_seed(self):
+        """``random_state`` if an int, else 0: seeds of deterministic scores."""
+        return self.random_state if isinstance(self.random_state, Integral) else 0
+
+    def _param_key(self):
+        h = hashlib.blake2b(digest_size=16)
+        for a in self._learned_params().values():
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+    def _log_z_cache_for_params(self):
+        """The log Z cache (a dict), emptied whenever the parameters change."""
+        key = self._param_key()
+        if getattr(self, "_log_z_cache", (None,))[0] != key:
+            self._log_z_cache = (key, {})
+        return self._log_z_cache[1]
 
 
 def _summarise(logw):

@@ -93,16 +93,24 @@ class FineTunedStack(BaseMinibatchEstimator):
     def _sizes(self):
         return check_sizes(self.hidden_layer_sizes)
 
+    #: the type of a fitted model given as ``pretrain``
+    _pretrained_type = LayerStack
+
+    @staticmethod
+    def _hidden_sizes(pretrained):
+        """Hidden layer sizes of a fitted ``_pretrained_type`` model."""
+        return [est.n_components for est in pretrained.layers_]
+
     def _pretrain(self, X, sizes, rng):
         """Fitted stack on ``X`` (``pretrain=True``), a copy of a given one, or None."""
-        if isinstance(self.pretrain, LayerStack):
+        if isinstance(self.pretrain, self._pretrained_type):
             check_is_fitted(self.pretrain)
-            got = [est.n_components for est in self.pretrain.layers_]
+            got = self._hidden_sizes(self.pretrain)
             if got != sizes or self.pretrain.n_features_in_ != X.shape[1]:
                 raise ValueError(
-                    f"pretrain is a stack with layers {self.pretrain.n_features_in_}-"
-                    f"{'-'.join(map(str, got))}, which does not match "
-                    f"{X.shape[1]} features and hidden layers {sizes}")
+                    f"pretrain is a {type(self.pretrain).__name__} with layers "
+                    f"{self.pretrain.n_features_in_}-{'-'.join(map(str, got))}, which "
+                    f"does not match {X.shape[1]} features and hidden layers {sizes}")
             return copy.deepcopy(self.pretrain)
         if not self.pretrain:
             return None

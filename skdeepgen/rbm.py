@@ -8,7 +8,6 @@ its visible ``Units`` (``skdeepgen.units``) in ``_make_units``; the
 variant may extend: ``_positive_phase`` (the data), ``_negative_phase`` (the
 Gibbs chains), ``_statistics`` and ``_update`` (the optimizer steps).
 """
-import hashlib
 import zlib
 from numbers import Integral, Real
 from types import SimpleNamespace
@@ -44,7 +43,7 @@ def _copies(dtype, *arrays):
 
 
 class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-              BaseMinibatchEstimator):
+              _evaluation.LogZCacheMixin, BaseMinibatchEstimator):
     """Shared RBM machinery: the parameters of :class:`BernoulliRBM` less
     ``method`` and the sparsity target (training is CD-k)."""
 
@@ -166,11 +165,6 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         out = self._get_buffers(len(idx), X.dtype)["V"][:len(idx)]
         np.take(X, idx, axis=0, out=out)
         return out
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_buffers"] = {}  # scratch space is not part of the model
-        return state
 
     def _fit_minibatch(self, Xb, Yb, seed):
         p = self._positive_phase(Xb, seed)
@@ -448,23 +442,6 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         """Mean log-likelihood of ``X`` (``score_samples``), for model selection."""
         return float(np.mean(self.score_samples(X)))
 
-    def _int_seed(self):
-        """``random_state`` if an int, else 0: seeds of deterministic scores."""
-        return self.random_state if isinstance(self.random_state, Integral) else 0
-
-    def _param_key(self):
-        h = hashlib.blake2b(digest_size=16)
-        for a in self._learned_params().values():
-            h.update(np.ascontiguousarray(a).tobytes())
-        return h.hexdigest()
-
-    def _log_z_cache_for_params(self):
-        """The log Z cache (a dict), emptied whenever the parameters change."""
-        key = self._param_key()
-        if getattr(self, "_log_z_cache", (None,))[0] != key:
-            self._log_z_cache = (key, {})
-        return self._log_z_cache[1]
-
     def _log_z_for(self, X):
         return self.estimate_log_partition().log_z
 
@@ -516,7 +493,7 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             if method == "exact" or (n_states is not None
                                      and n_states <= self._max_exact_states):
                 lz = _evaluation.exact_log_partition(W, b, c, vis, hid)
-                res = _evaluation.AISResult(lz, 0.0, lz, lz, lz, np.zeros(0))
+                res = _evaluation.AISResult.exact(lz)
                 cache["latest"] = res
                 return res
         res = self._run_ais(W, b, c, vis, hid, given, random_state, lengths)
