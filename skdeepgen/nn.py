@@ -28,7 +28,6 @@ and build networks (e.g. by unrolling pretrained RBMs).
 """
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import get_blas_funcs
 
 from ._kernels.nn import (_add_bias_activate, _backprop_activation,
                           _sigmoid_cross_entropy, _softmax_cross_entropy,
@@ -48,21 +47,6 @@ def _dot(A, W, out):
         out[...] = A @ W
         return out
     return np.dot(A, W, out=out)
-
-
-def _fortran_operand(M):
-    """``M`` as a BLAS operand: a Fortran-ordered array and its trans flag."""
-    return (M, 0) if M.flags.f_contiguous else (M.T, 1)
-
-
-def _dot_add(A, B, out):
-    """``out += A @ B`` in one BLAS call (``gemm`` with beta=1, no temporary);
-    ``out`` C-contiguous, ``A`` and ``B`` C-contiguous or transposed views."""
-    gemm = get_blas_funcs("gemm", (out,))
-    a, ta = _fortran_operand(B.T)  # out.T = B.T @ A.T, in Fortran order
-    b, tb = _fortran_operand(A.T)
-    gemm(1.0, a, b, beta=1.0, c=out.T, trans_a=ta, trans_b=tb, overwrite_c=True)
-    return out
 
 
 class DenseNetwork:
@@ -312,7 +296,15 @@ class DenseNetwork:
             if sp.issparse(prev):
                 gW[j] += (prev.T @ D[i]).T
             else:
-                _dot_add(D[i].T, prev, gW[j])
+                # numpy's BLAS only: scipy's gemm (beta=1) would run on scipy's
+                # own OpenBLAS, whose thread pool spins against numpy's (2.6x
+                # slower epochs at 2 threads); one extra pass over a scratch
+                # copy is cheap
+                tmp = buf.setdefault("tied", {}).get(j)
+                if tmp is None:
+                    tmp = buf["tied"][j] = np.empty_like(gW[j])
+                np.dot(D[i].T, prev, out=tmp)
+                gW[j] += tmp
         if input_grad:
             return D[0] @ self.coefs[0].T
         return None
