@@ -68,6 +68,7 @@ def train(args):
         vae = VAE(50, hidden_layer_sizes=(200, 200), activation="tanh",
                   decoder="bernoulli", n_importance_samples=args.k_train,
                   dynamic_binarization=True, learning_rate=args.learning_rate,
+                  learning_rate_schedule=args.schedule,
                   batch_size=args.batch_size, max_iter=args.epochs,
                   random_state=args.seed)
         wall = 0.0
@@ -120,6 +121,8 @@ def main():
     t.add_argument("--batch-size", type=int, default=100)
     t.add_argument("--learning-rate", type=float, default=1e-3)
     t.add_argument("--epochs", type=int, default=3280)
+    t.add_argument("--schedule", default="constant",
+                   help="learning_rate_schedule (\"linear\": down to 0 at --epochs)")
     t.add_argument("--minutes", type=float, default=60.0)
     t.add_argument("--eval-every", type=int, default=5)
     t.add_argument("--seed", type=int, default=0)
