@@ -184,6 +184,12 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     random_state : int, RandomState instance or None, default=None
         Seeds pretraining, initialisation, minibatch order and every random
         number of the kernels (bit-for-bit reproducible for a fixed value).
+    ais_params : dict or None, default=None
+        Settings of the annealed importance sampling behind ``score`` and
+        ``score_samples`` (see :meth:`estimate_log_partition`):
+        ``{"n_runs": int, "n_betas": int}``, each optional; None for 100
+        runs and 10,000 temperatures.  Lower settings make a model search
+        by ``score`` quicker and its estimates noisier.
 
     Attributes
     ----------
@@ -236,6 +242,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     _parameter_constraints = {
         **BaseMinibatchEstimator._parameter_constraints,
+        **_evaluation.LogZCacheMixin._parameter_constraints,
         **OPTIMIZER_CONSTRAINTS,
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "rbm": [None, BernoulliRBM],
@@ -250,8 +257,6 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     _divergence_hint = "Lower learning_rate (or momentum), or set max_norm."
     #: mean-field sweeps of inference (transform, scores, completion), at least
     _n_inference = 30
-    #: AIS settings used when score_samples needs a log Z it has not got
-    _ais_defaults = {"n_runs": 100, "n_betas": 10000}
     #: decay of the running mean of the posteriors (``mean_activations_``)
     _activity_decay = 0.99
 
@@ -260,7 +265,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                  weight_decay=2e-4, max_norm=None, batch_size=100, n_iter=50,
                  n_mean_field=10, n_gibbs_steps=5, transform_layers="top",
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
-                 tol=1e-4, verbose=0, random_state=None):
+                 tol=1e-4, verbose=0, random_state=None, ais_params=None):
         super().__init__(batch_size=batch_size, early_stopping=early_stopping,
                          validation_fraction=validation_fraction,
                          n_iter_no_change=n_iter_no_change, tol=tol,
@@ -277,6 +282,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.n_mean_field = n_mean_field
         self.n_gibbs_steps = n_gibbs_steps
         self.transform_layers = transform_layers
+        self.ais_params = ais_params
 
     # ------------------------------------------------------------ data
     def _check_X(self, X, reset):
@@ -654,7 +660,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             ``auto``: exact when the odd or the even layers have at most
             2**16 joint states, else AIS.
         n_runs, n_betas : int, optional
-            AIS runs and temperatures (default 100 and 10,000).
+            AIS runs and temperatures (default: those of ``ais_params``, else
+            100 and 10,000).
         random_state : int, RandomState or None
             AIS seed (default: the estimator's ``random_state``, else 0).
 
@@ -662,8 +669,9 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         -------
         result : AISResult
             ``log_z`` and its spread.  The latest estimate is the log Z of
-            ``score_samples`` until the parameters change; a call with the
-            default arguments returns it rather than estimating again.
+            ``score_samples`` until the parameters, ``ais_params`` or
+            ``random_state`` change; a call without arguments returns it
+            rather than estimating again.
         """
         check_is_fitted(self)
         if method not in ("auto", "exact", "ais"):
@@ -672,6 +680,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         defaults = method == "auto" and n_runs is n_betas is random_state is None
         if defaults and "latest" in cache:
             return cache["latest"]
+        settings = {**self._ais_defaults, **self._ais_given(n_runs, n_betas)}
         W, b, c = self.bipartite_view()
         smaller = min(W.shape)
         if method == "exact" or (method == "auto" and smaller <= 16):
@@ -685,8 +694,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 _BERNOULLI.base_rate_bias(a[None]) for a in self.mean_activations_[1::2]])
             res = _evaluation.annealed_importance_sampling(
                 W.T, c, b, _BERNOULLI, _BERNOULLI, base_bias=base,
-                n_runs=self._ais_defaults["n_runs"] if n_runs is None else n_runs,
-                n_betas=self._ais_defaults["n_betas"] if n_betas is None else n_betas,
+                n_runs=settings["n_runs"], n_betas=settings["n_betas"],
                 random_state=self._int_seed() if random_state is None else random_state)
         cache["latest"] = res
         return res
@@ -707,8 +715,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         ``E_q[log p*(x, h)] + H(q) - log Z`` with the mean-field posterior
         ``q``; ``log Z`` exact for tiny models, else the AIS estimate of
-        :meth:`estimate_log_partition` (100 runs, 10,000 temperatures by
-        default; call it first to choose other settings).
+        :meth:`estimate_log_partition` with the settings of ``ais_params``
+        (100 runs, 10,000 temperatures by default), cached.
         """
         X = self._check_X_transform(X)
         return self._unnormalised_bound(X) - self.estimate_log_partition().log_z

@@ -187,11 +187,42 @@ class AISResult:
 class LogZCacheMixin:
     """The log Z of a fitted energy model, cached until its parameters change.
 
-    For estimators with ``_learned_params()`` (the RBMs and the DBM): the
-    parameters' hash keys a dict that ``estimate_log_partition`` fills and
+    For estimators with ``_learned_params()`` (the RBMs and the DBM) and an
+    ``ais_params`` parameter: the parameters' hash, ``ais_params`` and the
+    seed key a dict that ``estimate_log_partition`` fills and
     ``score_samples`` reads, so an expensive AIS estimate is made once per
-    fitted state.
+    fitted state and AIS setting.
     """
+
+    _parameter_constraints = {"ais_params": [None, dict]}
+    #: AIS settings of ``score`` when ``ais_params`` does not set them
+    _ais_defaults = {"n_runs": 100, "n_betas": 10000}
+
+    def _validate_params(self):
+        super()._validate_params()
+        self._ais_params()
+
+    def _ais_params(self):
+        """``ais_params`` checked, as a dict (empty for None)."""
+        params = {} if self.ais_params is None else dict(self.ais_params)
+        unknown = sorted(set(params) - set(self._ais_defaults))
+        if unknown:
+            raise ValueError(
+                f"ais_params has unknown key(s) {unknown} for "
+                f"{type(self).__name__}; the keys are {sorted(self._ais_defaults)} "
+                f"(defaults {self._ais_defaults})")
+        for key, value in params.items():
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"ais_params[{key!r}] must be a positive integer; "
+                                 f"got {value!r}")
+        return params
+
+    def _ais_given(self, n_runs=None, n_betas=None):
+        """The AIS settings asked for, without the defaults: ``ais_params``,
+        overridden by the arguments that are not None."""
+        explicit = {k: v for k, v in (("n_runs", n_runs), ("n_betas", n_betas))
+                    if v is not None}
+        return {**self._ais_params(), **explicit}
 
     def _int_seed(self):
         """``random_state`` if an int, else 0: seeds of deterministic scores."""
@@ -204,8 +235,9 @@ class LogZCacheMixin:
         return h.hexdigest()
 
     def _log_z_cache_for_params(self):
-        """The log Z cache (a dict), emptied whenever the parameters change."""
-        key = self._param_key()
+        """The log Z cache (a dict), emptied whenever the parameters,
+        ``ais_params`` or the seed change."""
+        key = (self._param_key(), sorted(self._ais_params().items()), self._int_seed())
         if getattr(self, "_log_z_cache", (None,))[0] != key:
             self._log_z_cache = (key, {})
         return self._log_z_cache[1]

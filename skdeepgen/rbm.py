@@ -49,6 +49,7 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     _parameter_constraints = {
         **BaseMinibatchEstimator._parameter_constraints,
+        **_evaluation.LogZCacheMixin._parameter_constraints,
         **OPTIMIZER_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
@@ -65,7 +66,7 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def __init__(self, n_components, *, learning_rate, batch_size, n_iter,
                  n_gibbs_steps, momentum, weight_decay, hidden,
                  learning_rate_schedule, early_stopping, validation_fraction,
-                 n_iter_no_change, tol, verbose, random_state):
+                 n_iter_no_change, tol, verbose, random_state, ais_params):
         super().__init__(batch_size=batch_size, early_stopping=early_stopping,
                          validation_fraction=validation_fraction,
                          n_iter_no_change=n_iter_no_change, tol=tol,
@@ -78,6 +79,7 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         self.weight_decay = weight_decay
         self.hidden = hidden
         self.learning_rate_schedule = learning_rate_schedule
+        self.ais_params = ais_params
 
     # --------------------------------------------------------- unit types
     def _make_units(self):
@@ -416,8 +418,6 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         fe_flip = self._free_energy(Xf)
         return -d * np.logaddexp(0, -(fe_flip - fe))
 
-    #: AIS settings used when ``score_samples`` needs a log Z it has not got
-    _ais_defaults = {"n_runs": 100, "n_betas": 10000}
     #: ``method="auto"`` enumerates a discrete layer with at most this many states
     _max_exact_states = 2 ** 16
 
@@ -426,12 +426,12 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
         ``log Z`` is exact when one layer can be enumerated (at most 2**16
         states), otherwise estimated by annealed importance sampling from the
-        base-rate model (:func:`skdeepgen.evaluation.annealed_importance_sampling`,
-        100 runs, 10,000 temperatures, seeded by ``random_state``).  The
-        estimate is cached until the parameters change; call
-        :meth:`estimate_log_partition` first to choose other AIS settings or
-        to see the estimate's spread.  The pseudo-likelihood is
-        :meth:`pseudo_likelihood`.
+        base-rate model (:func:`skdeepgen.evaluation.annealed_importance_sampling`)
+        with the settings of ``ais_params`` (default 100 runs, 10,000
+        temperatures), seeded by ``random_state``.  The estimate is cached
+        until the parameters, ``ais_params`` or ``random_state`` change; an
+        explicit :meth:`estimate_log_partition` call replaces it (and shows
+        its spread).  The pseudo-likelihood is :meth:`pseudo_likelihood`.
         """
         return self._score_samples(self._check_X_transform(X))
 
@@ -439,7 +439,12 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return -self._free_energy(X) - self._log_z_for(X)
 
     def score(self, X, y=None):
-        """Mean log-likelihood of ``X`` (``score_samples``), for model selection."""
+        """Mean log-likelihood of ``X`` (``score_samples``), for model selection.
+
+        What ``GridSearchCV`` maximises when given no ``scoring``: one AIS
+        estimate of ``log Z`` per fitted model, with the settings of
+        ``ais_params`` (lower them for a quicker search).
+        """
         return float(np.mean(self.score_samples(X)))
 
     def _log_z_for(self, X):
@@ -454,7 +459,8 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         method : {"auto", "exact", "ais"}
             ``auto``: exact when a layer has at most 2**16 states, else AIS.
         n_runs, n_betas : int, optional
-            AIS runs and temperatures (default 100 and 10,000).
+            AIS runs and temperatures (default: those of ``ais_params``, else
+            100 and 10,000).
         random_state : int, RandomState or None
             AIS seed (default: the estimator's ``random_state``, else 0).
         lengths : array of int, optional
@@ -462,8 +468,9 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             With Bernoulli hiddens this is one AIS run over the document
             length (:func:`skdeepgen.evaluation.replicated_softmax_length_ais`:
             ``n_runs`` default 100, with batches added while a length has
-            fewer than 10 effective runs unless ``n_runs`` is given;
-            ``n_betas`` default 50, the temperatures of the first word).
+            fewer than 10 effective runs unless ``n_runs`` is given here or
+            in ``ais_params``; ``n_betas`` default 50, the temperatures of
+            the first word).
 
         Returns
         -------
@@ -471,17 +478,17 @@ class BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             ``log_z`` with its spread (``log_z_std``, ``log_z_low``,
             ``log_z_high``; zero spread for exact values).  Without
             ``lengths`` it becomes the ``log Z`` used by ``score_samples``
-            until the parameters change.
+            until the parameters, ``ais_params`` or ``random_state`` change;
+            a call without arguments returns it rather than estimating again.
         """
         check_is_fitted(self)
         if method not in ("auto", "exact", "ais"):
             raise ValueError(f"method={method!r}; use 'auto', 'exact' or 'ais'")
         cache = self._log_z_cache_for_params()
-        given = {k: v for k, v in (("n_runs", n_runs), ("n_betas", n_betas))
-                 if v is not None}
-        defaults = not given and random_state is None
+        defaults = n_runs is n_betas is random_state is None
         if defaults and lengths is None and method == "auto" and "latest" in cache:
             return cache["latest"]
+        given = self._ais_given(n_runs, n_betas)
         if random_state is None:
             random_state = self._int_seed()
         W, b, c = self._params_as(np.float64)
@@ -660,6 +667,16 @@ default="constant"
     random_state : int, RandomState instance or None, default=None
         Controls initialisation, minibatch order and every random number of
         the kernels: a fixed value gives bit-for-bit identical results.
+    ais_params : dict or None, default=None
+        Settings of the annealed importance sampling (AIS) that estimates
+        ``log Z`` for ``score`` and ``score_samples`` when neither layer can
+        be enumerated: ``{"n_runs": int, "n_betas": int}`` (runs and
+        temperatures, each optional); None for 100 runs and 10,000
+        temperatures.  ``GridSearchCV`` without ``scoring`` calls ``score``
+        once per candidate and fold, so lower settings (e.g. ``{"n_runs":
+        20, "n_betas": 1000}``) make a quicker search, at the price of a
+        noisier estimate that errs towards higher scores (a lower ``log
+        Z``).  Arguments of :meth:`estimate_log_partition` override it.
 
     Attributes
     ----------
@@ -714,7 +731,7 @@ default="constant"
                  sparsity_cost=0.1, sparsity_decay=0.9,
                  learning_rate_schedule="constant", early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4,
-                 verbose=0, random_state=None):
+                 verbose=0, random_state=None, ais_params=None):
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size,
             n_iter=n_iter, method=method, n_gibbs_steps=n_gibbs_steps,
@@ -724,7 +741,7 @@ default="constant"
             learning_rate_schedule=learning_rate_schedule,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
-            random_state=random_state)
+            random_state=random_state, ais_params=ais_params)
 
     def _epoch_scores(self, X_monitor, Y_monitor, held_out):
         # the pseudo-likelihood flips bits: binary visibles only
@@ -769,7 +786,8 @@ class GaussianBernoulliRBM(_PCDSparsityRBM):
         Learn the visible variances (``variance_``) instead of fixing them at 1.
     hidden : {"bernoulli", "nrelu"}, default="bernoulli"
     sparsity_target, sparsity_cost, sparsity_decay, learning_rate_schedule, \
-early_stopping, validation_fraction, n_iter_no_change, tol, verbose, random_state
+early_stopping, validation_fraction, n_iter_no_change, tol, verbose, \
+random_state, ais_params
         As in :class:`BernoulliRBM`.
 
     Attributes
@@ -819,7 +837,7 @@ early_stopping, validation_fraction, n_iter_no_change, tol, verbose, random_stat
                  sparsity_target=None, sparsity_cost=0.1, sparsity_decay=0.9,
                  learning_rate_schedule="constant", early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4,
-                 verbose=0, random_state=None):
+                 verbose=0, random_state=None, ais_params=None):
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size,
             n_iter=n_iter, method=method, n_gibbs_steps=n_gibbs_steps,
@@ -829,7 +847,7 @@ early_stopping, validation_fraction, n_iter_no_change, tol, verbose, random_stat
             learning_rate_schedule=learning_rate_schedule,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
-            random_state=random_state)
+            random_state=random_state, ais_params=ais_params)
         self.learn_variance = learn_variance
 
     def _make_units(self):
@@ -919,6 +937,14 @@ class ReplicatedSoftmaxRBM(BaseRBM):
     learning_rate_schedule, early_stopping, validation_fraction, \
 n_iter_no_change, tol, verbose, random_state
         As in :class:`BernoulliRBM`.
+    ais_params : dict or None, default=None
+        AIS settings of ``score`` and ``score_samples``: ``{"n_runs": int,
+        "n_betas": int}``, each optional.  With Bernoulli hiddens they are
+        those of the one run over the document length (default 100 runs,
+        batches of them added while a scored length has fewer than 10
+        effective runs, up to 1,000, unless ``n_runs`` is set; 50
+        temperatures for the first word); with NReLU hiddens, of AIS per
+        length (default 50 runs, 3,000 temperatures).
 
     Attributes
     ----------
@@ -966,7 +992,7 @@ n_iter_no_change, tol, verbose, random_state
                  learn_visible_bias=False, hidden="bernoulli",
                  learning_rate_schedule="constant", early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, verbose=0,
-                 random_state=None):
+                 random_state=None, ais_params=None):
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size,
             n_iter=n_iter, n_gibbs_steps=n_gibbs_steps, momentum=momentum,
@@ -974,7 +1000,7 @@ n_iter_no_change, tol, verbose, random_state
             learning_rate_schedule=learning_rate_schedule,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
-            random_state=random_state)
+            random_state=random_state, ais_params=ais_params)
         self.learn_visible_bias = learn_visible_bias
 
     def _make_units(self):
@@ -1194,7 +1220,7 @@ class CategoricalRBM(BaseRBM):
         L2 penalty on the weights.
     hidden : {"bernoulli", "nrelu"}, default="bernoulli"
     learning_rate_schedule, early_stopping, validation_fraction, \
-n_iter_no_change, tol, verbose, random_state
+n_iter_no_change, tol, verbose, random_state, ais_params
         As in :class:`BernoulliRBM`.
 
     Attributes
@@ -1230,7 +1256,8 @@ n_iter_no_change, tol, verbose, random_state
                  n_iter=10, n_gibbs_steps=1, momentum=0.9, weight_decay=1e-3,
                  hidden="bernoulli", learning_rate_schedule="constant",
                  early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=5, tol=1e-4, verbose=0, random_state=None):
+                 n_iter_no_change=5, tol=1e-4, verbose=0, random_state=None,
+                 ais_params=None):
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size,
             n_iter=n_iter, n_gibbs_steps=n_gibbs_steps, momentum=momentum,
@@ -1238,7 +1265,7 @@ n_iter_no_change, tol, verbose, random_state
             learning_rate_schedule=learning_rate_schedule,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
-            random_state=random_state)
+            random_state=random_state, ais_params=ais_params)
 
     def _make_units(self):
         return SoftmaxUnits(len(self.categories_)), super()._make_units()[1]

@@ -67,6 +67,29 @@ def test_ais_log_partition_matches_exact():
     assert ais.log_z_low <= exact + 0.05 and exact - 0.05 <= ais.log_z_high
 
 
+def test_score_uses_ais_params_and_set_params_changes_the_estimate():
+    from skdeepgen.evaluation import exact_log_partition
+    from skdeepgen.units import BernoulliUnits
+    dbm = _with_params((17, 17, 1), scale=0.5)  # 18 even, 17 odd units: AIS
+    dbm.set_params(ais_params={"n_runs": 20, "n_betas": 1000})
+    X = _toy(30, 17)
+    bound = dbm.score(X)
+    used = dbm.estimate_log_partition()  # the cached estimate behind score
+    assert (used.n_runs, used.n_betas) == (20, 1000)
+    assert bound == pytest.approx(np.mean(dbm._unnormalised_bound(X)) - used.log_z)
+    exact = exact_log_partition(*dbm.bipartite_view(), BernoulliUnits(), BernoulliUnits())
+    assert abs(used.log_z - exact) <= max(3 * used.log_z_std, 0.05)
+    dbm.set_params(ais_params={"n_runs": 5, "n_betas": 100})
+    lowered = dbm.estimate_log_partition()
+    assert lowered is not used and (lowered.n_runs, lowered.n_betas) == (5, 100)
+    assert dbm.estimate_log_partition(n_betas=50).n_betas == 50  # arguments win
+    dbm.set_params(ais_params={"n_betas": 100, "runs": 5})
+    with pytest.raises(ValueError, match=r"ais_params has unknown key\(s\) \['runs'\]"):
+        dbm.score(X)
+    with pytest.raises(ValueError, match="ais_params"):
+        DBM((4,), ais_params={"runs": 5}).fit(X)
+
+
 def test_mean_field_is_a_fixed_point_and_its_bound_matches_enumeration():
     sizes = (5, 4, 3)
     dbm = _with_params(sizes, scale=1.2, seed=1)

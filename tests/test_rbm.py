@@ -270,3 +270,68 @@ def test_gibbs_and_sample_from_init(binary_data):
     assert not np.array_equal(rbm.gibbs(binary_data), v1)  # the stream advances
     m = rbm.sample(5, n_steps=3, init=binary_data[:5], random_state=1)
     assert m.shape == (5, 6) and np.all((0 < m) & (m < 1))
+
+
+# ------------------------------------------------- ais_params (score's AIS)
+@pytest.fixture(scope="module")
+def digits_rbm_18():
+    """18 hidden units on 64 binary pixels: 2**18 and 2**64 states, so
+    ``score`` needs AIS, but the hidden layer can still be enumerated."""
+    from sklearn.datasets import load_digits
+    X = (load_digits().data[:500] / 16 > 0.5).astype(np.float64)
+    rbm = BernoulliRBM(18, n_iter=10, random_state=0,
+                       ais_params={"n_runs": 20, "n_betas": 1000}).fit(X)
+    assert 2 ** 18 > rbm._max_exact_states
+    return rbm, X
+
+
+def test_score_with_lowered_ais_params_is_close_to_exact(digits_rbm_18):
+    from skdeepgen.evaluation import exact_log_partition
+    rbm, X = digits_rbm_18
+    rbm = pickle.loads(pickle.dumps(rbm))  # a copy: the fixture stays unscored
+    exact = exact_log_partition(rbm.components_, rbm.intercept_visible_,
+                                rbm.intercept_hidden_, rbm.visible_units,
+                                rbm.hidden_units)
+    score = rbm.score(X)
+    used = rbm.estimate_log_partition()  # the cached estimate behind score
+    assert (used.n_runs, used.n_betas) == (20, 1000)
+    assert score == pytest.approx(np.mean(-rbm.free_energy(X)) - used.log_z)
+    assert abs(used.log_z - exact) <= max(3 * used.log_z_std, 0.02)
+    # explicit arguments win over ais_params, and the estimate is used by score
+    ais = rbm.estimate_log_partition(method="ais", n_runs=7)
+    assert (ais.n_runs, ais.n_betas) == (7, 1000)
+    assert rbm.score(X) == pytest.approx(np.mean(-rbm.free_energy(X)) - ais.log_z)
+
+
+def test_set_params_ais_params_changes_the_estimate_used(digits_rbm_18):
+    rbm, X = digits_rbm_18
+    rbm = pickle.loads(pickle.dumps(rbm))
+    first = rbm.score(X)
+    cached = rbm.estimate_log_partition()
+    rbm.set_params(ais_params={"n_runs": 5, "n_betas": 200})
+    lowered = rbm.estimate_log_partition()
+    assert lowered is not cached and (lowered.n_runs, lowered.n_betas) == (5, 200)
+    assert rbm.score(X) == pytest.approx(np.mean(-rbm.free_energy(X)) - lowered.log_z)
+    assert rbm.score(X) != first
+    rbm.set_params(ais_params={"n_betas": 1000, "n_runs": 20})  # same settings again
+    again = rbm.estimate_log_partition()
+    assert again is not lowered and again.log_z == cached.log_z  # seeded
+    # a grid search's clones carry ais_params
+    from sklearn.base import clone
+    assert clone(rbm).ais_params == {"n_betas": 1000, "n_runs": 20}
+
+
+@pytest.mark.parametrize("ais_params, match", [
+    ({"n_run": 5}, r"ais_params has unknown key\(s\) \['n_run'\]"),
+    ({"n_runs": 0}, r"ais_params\['n_runs'\] must be a positive integer"),
+    ({"n_betas": 2.5}, r"ais_params\['n_betas'\] must be a positive integer"),
+])
+def test_invalid_ais_params_are_named(binary_data, ais_params, match):
+    with pytest.raises(ValueError, match=match):
+        BernoulliRBM(2, n_iter=1, ais_params=ais_params).fit(binary_data)
+    rbm = BernoulliRBM(2, n_iter=1).fit(binary_data)
+    rbm.set_params(ais_params=ais_params)  # set after fit: score says so too
+    with pytest.raises(ValueError, match=match):
+        rbm.score(binary_data)
+    with pytest.raises(ValueError, match="ais_params"):
+        BernoulliRBM(2, ais_params=[("n_runs", 5)]).fit(binary_data)

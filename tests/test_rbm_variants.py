@@ -97,6 +97,17 @@ def test_replicated_softmax_ais_per_length_matches_exact():
     assert std.max() < 0.05
 
 
+def test_replicated_softmax_ais_params_fix_the_runs_of_the_length_path():
+    rng = np.random.RandomState(1)
+    X = sp.csr_matrix(rng.poisson(0.8, (80, 10)).astype(float))
+    rsm = ReplicatedSoftmaxRBM(6, n_iter=5, learning_rate=0.01, random_state=0,
+                               ais_params={"n_runs": 30, "n_betas": 20}).fit(X)
+    rsm._max_exact_states = 0  # force AIS (over the document length)
+    rsm.score(X)
+    (runs,) = rsm._log_z_cache[1]["runs"]  # one AIS call, no batches added
+    assert {w.shape for w in runs.values()} == {(30,)}
+
+
 # ------------------------------------------------------ Gaussian-Bernoulli RBM
 def test_learned_variance_recovers_the_data_variance():
     X = np.random.RandomState(0).standard_normal((600, 5)) * 3.0
