@@ -7,7 +7,7 @@ Salakhutdinov & Murray 2008), estimates log Z by annealed importance sampling
 log-likelihood with the AIS settings, its spread and the time, next to the
 published CD-1 (about -125) and CD-25 (-86.34) figures.
 
-    python benchmarks/bench_ais.py [--epochs 30] [--n-betas 14500] [--n-runs 100]
+    python benchmarks/bench_ais.py [--epochs 150] [--gibbs-steps 10] [--n-betas 14500] [--n-runs 100]
 """
 import argparse
 import pickle
@@ -60,12 +60,13 @@ def train_or_load(args, X_train):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--data-home", default=str(DEFAULT_DATA))
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--gibbs-steps", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=150)
+    p.add_argument("--gibbs-steps", type=int, default=10)
     p.add_argument("--learning-rate", type=float, default=0.05)
     p.add_argument("--momentum", type=float, default=0.5)
     p.add_argument("--n-betas", type=int, default=14500)
     p.add_argument("--n-runs", type=int, default=100)
+    p.add_argument("--ais-seed", type=int, default=0)
     p.add_argument("--train-only", action="store_true")
     p.add_argument("--retrain", action="store_true")
     args = p.parse_args(argv)
@@ -81,7 +82,7 @@ def main(argv=None):
     base = BernoulliUnits().base_rate_bias(X_train)  # base-rate model (S&M 2008)
     res = annealed_importance_sampling(W, b, c, BernoulliUnits(), BernoulliUnits(),
                                        base_bias=base, n_runs=args.n_runs,
-                                       n_betas=args.n_betas, random_state=0)
+                                       n_betas=args.n_betas, random_state=args.ais_seed)
     fe_test = rbm.free_energy(X_test.astype(np.float64))
     fe_train = rbm.free_energy(X_train[:10000].astype(np.float64))
     ll_test = -fe_test.mean() - res.log_z
@@ -105,8 +106,8 @@ def main(argv=None):
     print(f"{'skdeepgen BernoulliRBM (this run)':42s}{ll_test:>17.2f} "
           f"[{lo:.2f}, {hi:.2f}]")
     print(f"{'  (first 10,000 training images)':42s}{ll_train:>17.2f}")
-    target = "met" if ll_test >= -100 else "NOT met"
-    print(f"target -100 nats or better: {target}")
+    target = "met" if ll_test >= -88 else "NOT met"
+    print(f"target (issue 16) -88 nats or better: {target}")
 
 
 if __name__ == "__main__":
