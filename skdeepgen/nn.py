@@ -199,7 +199,10 @@ class DenseNetwork:
             buf = {"A": [np.empty((n, m), dt) for m in sizes],
                    "D": [np.empty((n, m), dt) for m in sizes],
                    "gW": [np.empty(W.shape, dt) for W in self.coefs],
-                   "gb": [np.empty_like(b) for b in self.intercepts]}
+                   "gb": [np.empty_like(b) for b in self.intercepts],
+                   # a tied layer's gradient, before it is added to its source's
+                   "tied": {j: np.empty(self.coefs[j].shape, dt)
+                            for j in self.tied.values()}}
             self._buffers = {n: buf}  # keep the current batch size only
         return buf
 
@@ -300,9 +303,7 @@ class DenseNetwork:
                 # own OpenBLAS, whose thread pool spins against numpy's (2.6x
                 # slower epochs at 2 threads); one extra pass over a scratch
                 # copy is cheap
-                tmp = buf.setdefault("tied", {}).get(j)
-                if tmp is None:
-                    tmp = buf["tied"][j] = np.empty_like(gW[j])
+                tmp = buf["tied"][j]
                 np.dot(D[i].T, prev, out=tmp)
                 gW[j] += tmp
         if input_grad:
