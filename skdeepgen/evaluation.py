@@ -50,8 +50,9 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.utils import check_random_state
 
-from ._kernels.vae import (_bernoulli_log_lik, _gaussian_log_lik,
-                           _log_mean_exp, _row_keys, _sample_latent)
+from ._kernels.vae import (_bernoulli_log_lik, _bernoulli_log_lik_grad32,
+                           _gaussian_log_lik, _log_mean_exp, _row_keys,
+                           _sample_latent)
 from ._training.random import draw_seeds
 from .units import ReplicatedSoftmaxUnits, layer_input
 
@@ -765,7 +766,9 @@ def decoder_log_likelihood(out, X, n_samples, log_var=None, delta=None):
     log_var : ndarray of shape (n_features,) or None
         Per-feature log variances of a Gaussian decoder; None: Bernoulli.
     delta : ndarray like ``out`` or None
-        If given, filled with the gradient of ``-log p(x | z)`` w.r.t. ``out``.
+        If given, filled with the gradient of ``-log p(x | z)`` w.r.t. ``out``
+        (training: a float32 Bernoulli decoder then computes each term in
+        float32, the sums in float64).
 
     Returns
     -------
@@ -774,7 +777,9 @@ def decoder_log_likelihood(out, X, n_samples, log_var=None, delta=None):
     ll = np.empty((X.shape[0], n_samples))
     grad = delta is not None
     D = delta if grad else np.empty((0, 0), out.dtype)
-    if log_var is None:
+    if log_var is None and grad and out.dtype == np.float32:
+        _bernoulli_log_lik_grad32(out, X, n_samples, D, ll)  # training
+    elif log_var is None:
         _bernoulli_log_lik(out, X, n_samples, grad, D, ll)
     else:
         _gaussian_log_lik(out, X, n_samples, log_var, grad, D, ll)

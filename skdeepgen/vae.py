@@ -299,14 +299,9 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         ll = decoder_log_likelihood(out, X, K, self.decoder_log_var_, D)
         analytic = K == 1
         weights = np.ones((n, 1)) if analytic else np.empty((n, K))
-        if analytic:
-            mu, lv = H[:, :m].astype(np.float64), H[:, m:].astype(np.float64)
-            kl = 0.5 * np.sum(mu * mu + np.exp(lv) - lv - 1.0)
-            loss = (kl - ll.sum()) / n
-        else:
+        if not analytic:
             bound = np.empty(n)
             _log_mean_exp(ll + lpq, bound, weights)
-            loss = -bound.mean()
         grads = {}
         w = weights.reshape(-1, 1)
         if self.decoder_log_var_ is not None:
@@ -318,7 +313,9 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
             D *= w.astype(D.dtype)
         g_dec, GZ = dec.backward(Z, D, input_grad=True)
         G = np.empty_like(H)
-        _posterior_grad(H, eps, Z, GZ, weights, analytic, G)
+        # with the KL in closed form (the VAE), the kernel also returns it
+        kl = _posterior_grad(H, eps, Z, GZ, weights, analytic, G)
+        loss = (kl - ll.sum()) / n if analytic else -bound.mean()
         g_enc, _ = enc.backward(X, G)
         grads.update(g_dec)
         grads.update(g_enc)

@@ -98,15 +98,20 @@ def test_momentum_step_matches_reference(nesterov, dtype):
     np.testing.assert_allclose(v, ref_v, rtol=1e-5)
 
 
-def test_adam_step_matches_reference():
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_adam_step_matches_reference(dtype, rtol):
     rng = np.random.RandomState(3)
     p, g = rng.standard_normal(40), rng.standard_normal(40)
     m, v = rng.standard_normal(40), rng.uniform(size=40)
     ref = _naive.adam_step(p.copy(), g, m.copy(), v.copy(), 1e-2, 0.9, 0.999, 1e-8,
                            1e-3, 2.0)
-    _adam_step(p, g, m, v, 1e-2, 0.9, 0.999, 1e-8, 1e-3, 2.0)
+    p, g, m, v = (a.astype(dtype) for a in (p, g, m, v))
+    t = np.dtype(dtype).type  # the optimizer passes every scalar in the dtype
+    _adam_step(p, g, m, v, t(1e-2), t(0.9), t(0.999), t(1e-8), t(1e-3), t(2.0),
+               t(1 - 0.9), t(1 - 0.999))
     for got, want in zip((p, m, v), ref):
-        np.testing.assert_allclose(got, want, rtol=1e-12)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=rtol)
 
 
 def test_float32_sigmoid_is_accurate_over_its_range():

@@ -12,10 +12,10 @@ from scipy.special import logsumexp
 from sklearn.datasets import load_digits
 
 from skdeepgen import VAE
-from skdeepgen._kernels.vae import (_bernoulli_log_lik, _binarize,
-                                    _gaussian_log_lik, _log_mean_exp,
+from skdeepgen._kernels.vae import (_bernoulli_log_lik, _bernoulli_log_lik_grad32,
+                                    _binarize, _gaussian_log_lik, _log_mean_exp,
                                     _posterior_grad, _row_keys, _sample_latent)
-from skdeepgen.evaluation import importance_weighted_bound
+from skdeepgen.evaluation import decoder_log_likelihood, importance_weighted_bound
 
 from . import _naive
 
@@ -80,6 +80,24 @@ def test_log_likelihood_matches_reference(dtype, likelihood):
     np.testing.assert_allclose(D, ref_D, rtol=_TOL[dtype], atol=_TOL[dtype])
 
 
+def test_float32_training_log_likelihood_matches_reference():
+    # the float32-arithmetic kernel that trains float32 Bernoulli decoders
+    rng = np.random.RandomState(1)
+    n, K, d = 5, 3, 300
+    X = rng.uniform(size=(n, d)).astype(np.float32)  # probabilities too
+    out = (rng.standard_normal((n * K, d)) * 6).astype(np.float32)
+    out[0, :4] = [-100, 100, 0, -1e-9]  # saturated, zero and tiny logits
+    D, ll = np.empty_like(out), np.empty((n, K))
+    _bernoulli_log_lik_grad32(out, X, K, D, ll)
+    ref_ll, ref_D = _naive.bernoulli_log_lik(out.astype(np.float64), X.astype(np.float64), K)
+    np.testing.assert_allclose(ll, ref_ll, rtol=2e-6)
+    np.testing.assert_allclose(D, ref_D, rtol=1e-6, atol=1e-7)
+    # and it is what training uses: the same values through the dispatcher
+    D2 = np.empty_like(out)
+    np.testing.assert_array_equal(decoder_log_likelihood(out, X, K, None, D2), ll)
+    np.testing.assert_array_equal(D2, D)
+
+
 def test_log_mean_exp_is_stable():
     rng = np.random.RandomState(0)
     logw = rng.standard_normal((5, 8))
@@ -108,9 +126,12 @@ def test_posterior_grad_matches_reference(analytic_kl):
     GZ = rng.standard_normal((n * K, m))
     weights = rng.dirichlet(np.ones(K), size=n)
     G = np.empty_like(H)
-    _posterior_grad(H, eps, Z, GZ, weights, analytic_kl, G)
+    kl = _posterior_grad(H, eps, Z, GZ, weights, analytic_kl, G)
     np.testing.assert_allclose(
         G, _naive.posterior_grad(H, eps, GZ, weights, analytic_kl), rtol=1e-12)
+    lv = H[:, m:]
+    want = 0.5 * np.sum(mu * mu + np.exp(lv) - lv - 1) if analytic_kl else 0.0
+    np.testing.assert_allclose(kl, want, rtol=1e-12)
 
 
 # -------------------------------------------------------------- gradients

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._config import jit
 from .random import _log_positive, _stream_base, _uniform64
-from .units import _normals_row, _sigmoid, _sigmoid64
+from .units import _normals_row, _sigmoid, _sigmoid64, _tanh
 
 IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
 
@@ -46,11 +46,9 @@ def _add_bias_activate(Z, b, kind, noise_std, seed):
             for j in range(m):
                 Z[i, j] = _sigmoid(Z[i, j] + b[j])
     elif kind == 2:
-        # tanh(z) = 2 sigmoid(2 z) - 1, in float64 for both dtypes (2.0 * z);
-        # _sigmoid64, not a second _sigmoid call: see _kernels.units._sigmoid
         for i in range(n):
             for j in range(m):
-                Z[i, j] = 2.0 * _sigmoid64(2.0 * (Z[i, j] + b[j])) - 1.0
+                Z[i, j] = _tanh(Z[i, j] + b[j])
     elif kind == 3:
         for i in range(n):
             for j in range(m):

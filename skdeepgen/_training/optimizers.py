@@ -104,7 +104,8 @@ class Adam(_Optimizer):
         t = param.dtype.type
         _adam_step(_flat(param), _flat(grad), _flat(st[0]), _flat(st[1]),
                    t(lr_t), t(self.beta1), t(self.beta2), t(self.epsilon),
-                   t(self.weight_decay if decay else 0.0), t(grad_scale))
+                   t(self.weight_decay if decay else 0.0), t(grad_scale),
+                   t(1.0 - self.beta1), t(1.0 - self.beta2))
 
 
 def make_optimizer(solver, learning_rate, *, momentum=0.0, weight_decay=0.0,
