@@ -111,7 +111,8 @@ def test_sklearn_compatible_with_default_parameters(Estimator):
 
 # ------------------------------------------------------------ Numba kernels
 def _sigmoid_kernel_calls(dtype):
-    """Every kernel that inlines the ``_sigmoid`` overload, with arguments."""
+    """Every kernel that inlines the ``_sigmoid`` (or ``_sigmoid_softplus``,
+    ``_tanh``) overload, with arguments."""
     from skdeepgen._kernels import nn, units
     rng = np.random.RandomState(0)
     Z = rng.standard_normal((4, 3)).astype(dtype)
@@ -130,7 +131,8 @@ def _sigmoid_kernel_calls(dtype):
     }
     users = {k for mod in (nn, units) for k in vars(mod).values()
              if isinstance(k, numba.core.registry.CPUDispatcher)
-             and "_sigmoid" in k.py_func.__code__.co_names}
+             and {"_sigmoid", "_sigmoid_softplus", "_tanh"}
+             & set(k.py_func.__code__.co_names)}
     assert users == set(calls), "a new kernel calls _sigmoid: add it here"
     return calls
 

@@ -90,11 +90,18 @@ def test_output_loss_kernels_match_reference(dtype):
         assert loss == pytest.approx(Lref, rel=tol)
 
 
-def test_sigmoid_cross_entropy_saturated_logits_are_finite():
-    Z = np.array([[800.0, -800.0]])
-    D, acc = np.empty_like(Z), np.zeros(2)
-    loss = _sigmoid_cross_entropy(Z, np.zeros(2), np.array([[0.0, 1.0]]), D, acc)
-    assert loss == pytest.approx(1600.0)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_cross_entropy_saturated_logits_are_finite(dtype):
+    Z = np.array([[800.0, -800.0, 30.0, np.nan]], dtype=dtype)
+    D, acc = np.empty_like(Z), np.zeros(4, dtype)
+    loss = _sigmoid_cross_entropy(Z, np.zeros(4, dtype), np.array([[0.0, 1.0, 1.0, 1.0]],
+                                                                  dtype=dtype), D, acc)
+    assert np.isnan(loss)  # a NaN logit shows in the loss (the divergence guard)
+    np.testing.assert_allclose(D[0, :3], [1.0, -1.0, -np.exp(-30.0)], rtol=1e-5, atol=1e-7)
+    Z = np.array([[800.0, -800.0, 30.0, 0.0]], dtype=dtype)  # Z holds p on exit
+    loss = _sigmoid_cross_entropy(Z, np.zeros(4, dtype), np.array([[0.0, 1.0, 1.0, 0.5]],
+                                                                  dtype=dtype), D, acc)
+    assert loss == pytest.approx(1600.0 + np.log1p(np.exp(-30.0)) + np.log(2.0), rel=1e-6)
 
 
 # ------------------------------------------------------ finite differences

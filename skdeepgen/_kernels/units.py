@@ -136,6 +136,49 @@ def _tanh_impl(x):
     return lambda x: 2.0 * _sigmoid64(2.0 * x) - 1.0
 
 
+_ATANH32 = tuple(_f32(1.0 / (2 * k + 1)) for k in range(7))
+
+
+@inline
+def _log1p32(t):
+    """``log(1 + t)`` for ``t`` in [0, 1] in float32 (relative error ~1e-7):
+    ``2 atanh(t / (2 + t))``, whose series in ``s = t / (2 + t) <= 1/3``
+    converges by a factor 9 per term."""
+    s = t / (_f32(2.0) + t)
+    return _f32(2.0) * s * _f32(_horner(_ATANH32, s * s))
+
+
+@inline
+def _sigmoid_softplus32(z):
+    """``(sigmoid(z), softplus(z))`` in float32 from one ``exp(-|z|)``
+    (saturated beyond |z| = 80; NaN gives NaN softplus)."""
+    a = -abs(z)
+    t = _exp32(_f32(-80.0) if a < _f32(-80.0) else a)
+    p = (_f32(1.0) if z >= _f32(0.0) else t) / (_f32(1.0) + t)
+    return p, max(z, _f32(0.0)) + _log1p32(t) + (z - z)
+
+
+def _sigmoid_softplus(z):
+    """``(sigmoid(z), softplus(z))`` of a float, for a logistic output and
+    its cross-entropy: float32 math for float32, else float64 (the softplus
+    as ``max(z, 0) - log(max(p, 1 - p))``).  Once per kernel, like
+    ``_sigmoid``."""
+    raise NotImplementedError("only callable from compiled kernels")
+
+
+@overload(_sigmoid_softplus, inline="always", fastmath=FASTMATH)
+def _sigmoid_softplus_impl(z):
+    if z == types.float32:
+        return lambda z: _sigmoid_softplus32(z)
+
+    def impl(z):
+        p = _sigmoid64(z)
+        q = 1.0 - p
+        q = p if p > q else q
+        return p, (z if z > 0.0 else 0.0) - _log_positive(q)
+    return impl
+
+
 @inline
 def _softplus(x):
     # log(1 + exp(x)) without overflow
