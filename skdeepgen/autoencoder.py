@@ -783,6 +783,10 @@ class SdAClassifier(_SdAPretrained, StackClassifier):
         noise, learning rates and epochs per dataset on a validation set
         and pretrain far longer; the measurements here were cut short by
         time on a shared 2-core machine, see the results page).
+    dropout, input_dropout : float, default=0.0
+        Fine-tuning with dropout (Srivastava et al. 2014) of the hidden units
+        and of the inputs: the rate at which each is zeroed in a minibatch
+        (the others scaled up by ``1 / (1 - rate)``; prediction uses all).
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` (also from
         pretraining), stop when the validation error stops improving and
@@ -823,7 +827,8 @@ class SdAClassifier(_SdAPretrained, StackClassifier):
     def __init__(self, hidden_layer_sizes=(1000, 1000, 1000), *, autoencoder=None,
                  pretrain=True, solver="sgd", learning_rate=0.05,
                  learning_rate_schedule="linear", momentum=0.9, weight_decay=0.0,
-                 batch_size=20, max_iter=30, early_stopping=False,
+                 batch_size=20, max_iter=30, dropout=0.0, input_dropout=0.0,
+                 early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, verbose=0,
                  random_state=None):
         super().__init__(
@@ -831,6 +836,7 @@ class SdAClassifier(_SdAPretrained, StackClassifier):
             learning_rate=learning_rate,
             learning_rate_schedule=learning_rate_schedule, momentum=momentum,
             weight_decay=weight_decay, batch_size=batch_size, max_iter=max_iter,
+            dropout=dropout, input_dropout=input_dropout,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
             random_state=random_state)

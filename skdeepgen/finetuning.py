@@ -159,6 +159,23 @@ class StackClassifier(ClassifierMixin, FineTunedStack):
 
     _monitor = "error"
     _n_monitor = 2000
+    _parameter_constraints = {
+        **FineTunedStack._parameter_constraints,
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(self, hidden_layer_sizes, *, dropout, input_dropout, **kwargs):
+        super().__init__(hidden_layer_sizes, **kwargs)
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+
+    def _fit_minibatch(self, Xb, Yb, seed):
+        rates = [float(self.input_dropout)] + [float(self.dropout)] * (
+            len(self.network_.coefs) - 1)
+        if self.network_.dropout != rates:  # set_params between fits
+            self.network_.set_dropout(rates)
+        return super()._fit_minibatch(Xb, Yb, seed)
 
     def fit(self, X, y):
         """Pretrain the stack on ``X``, then fine-tune the network on ``(X, y)``.

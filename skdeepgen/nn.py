@@ -29,7 +29,7 @@ and build networks (e.g. by unrolling pretrained RBMs).
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels.nn import (_add_bias_activate, _backprop_activation,
+from ._kernels.nn import (_add_bias_activate, _backprop_activation, _corrupt,
                           _sigmoid_cross_entropy, _softmax_cross_entropy,
                           _squared_error)
 __all__ = ["DenseNetwork", "ACTIVATIONS", "LOSSES"]
@@ -76,6 +76,11 @@ class DenseNetwork:
         (``coefs[i]`` is ignored but for its shape and becomes the view
         ``coefs[j].T``).  Only ``coef_j`` is a parameter; its gradient sums
         both uses.  A tied autoencoder is ``tied={1: 0}``.
+    dropout : list of float or None
+        Dropout rate of each layer's *input* in training passes (layer 0:
+        the data; Srivastava et al. 2014): each input is zeroed with that
+        probability, the others scaled by ``1 / (1 - rate)``, so prediction
+        needs no rescaling.  None: no dropout.  See :meth:`set_dropout`.
     penalties : dict {int: callable} or None
         ``{i: penalty}``: a regulariser of layer ``i``'s activations,
         called during backpropagation as ``penalty(A, dA, W)`` with the
@@ -97,7 +102,7 @@ class DenseNetwork:
     """
 
     def __init__(self, coefs, intercepts, activations, loss="squared_error",
-                 noise_std=None, prefix="", tied=None, penalties=None):
+                 noise_std=None, prefix="", tied=None, penalties=None, dropout=None):
         if not (len(coefs) == len(intercepts) == len(activations)) or not coefs:
             raise ValueError("coefs, intercepts and activations must be "
                              "non-empty lists of the same length")
@@ -133,7 +138,17 @@ class DenseNetwork:
                                  f"{self.coefs[i].shape} and {self.coefs[j].shape}")
         self._tie()
         self.penalties = dict(penalties or {})
+        self.set_dropout(dropout)
+
+    def set_dropout(self, rates):
+        """Set the dropout rate of each layer's input (None: none)."""
+        rates = [0.0] * len(self.coefs) if rates is None else [float(r) for r in rates]
+        if len(rates) != len(self.coefs) or not all(0.0 <= r < 1.0 for r in rates):
+            raise ValueError(f"dropout needs {len(self.coefs)} rates in [0, 1), "
+                             f"got {rates}")
+        self.dropout = rates
         self._buffers = {}
+        return self
 
     def _tie(self):
         for i, j in self.tied.items():
@@ -189,6 +204,7 @@ class DenseNetwork:
         self.__dict__.update(state)
         self.__dict__.setdefault("tied", {})
         self.__dict__.setdefault("penalties", {})
+        self.__dict__.setdefault("dropout", [0.0] * len(self.coefs))
         self._tie()
 
     def _get_buffers(self, n):
@@ -202,7 +218,10 @@ class DenseNetwork:
                    "gb": [np.empty_like(b) for b in self.intercepts],
                    # a tied layer's gradient, before it is added to its source's
                    "tied": {j: np.empty(self.coefs[j].shape, dt)
-                            for j in self.tied.values()}}
+                            for j in self.tied.values()},
+                   # the inputs of the layers with dropout, as they were dropped
+                   "drop": {i: np.empty((n, W.shape[0]), dt)
+                            for i, W in enumerate(self.coefs) if self.dropout[i]}}
             self._buffers = {n: buf}  # keep the current batch size only
         return buf
 
@@ -227,13 +246,30 @@ class DenseNetwork:
             A = Z
         return A
 
+    @staticmethod
+    def _dropout_seed(seed, i):
+        # a stream of its own, apart from the pre-activation noise's seed + i
+        return int(seed) + 0x9E3779B9 + i
+
+    def _layer_input(self, X, buf, i):
+        """What layer ``i`` multiplied in the last training pass."""
+        if self.dropout[i]:
+            return buf["drop"][i]
+        return X if i == 0 else buf["A"][i - 1]
+
     def _forward_train(self, X, seed):
         """Forward pass into the buffers; the output layer is left pre-activation."""
         buf = self._get_buffers(X.shape[0])
+        buf["seed"] = int(seed)
         A = X
         n_layers = len(self.coefs)
         for i in range(n_layers):
             Z = buf["A"][i]
+            if self.dropout[i]:
+                Ad = buf["drop"][i]
+                _corrupt(A.toarray() if sp.issparse(A) else A, Ad, 3,
+                         self.dropout[i], self._dropout_seed(seed, i))
+                A = Ad
             _dot(A, self.coefs[i], Z)
             if i < n_layers - 1:
                 _add_bias_activate(Z, self.intercepts[i],
@@ -274,7 +310,7 @@ class DenseNetwork:
         buf["penalty"] = 0.0
         extra = {}
         for i in range(len(self.coefs) - 1, -1, -1):
-            prev = X if i == 0 else A[i - 1]
+            prev = self._layer_input(X, buf, i)
             if i in self.tied:
                 pass  # added to its source's gradient below
             elif sp.issparse(prev):
@@ -285,6 +321,7 @@ class DenseNetwork:
                 gW[i] += extra.pop(i)
             if i > 0:
                 np.dot(D[i], self.coefs[i].T, out=D[i - 1])
+                self._drop_gradient(D[i - 1], buf, i)
                 penalty = self.penalties.get(i - 1)
                 if penalty is not None:
                     value, dW = penalty(A[i - 1], D[i - 1], self.coefs[i - 1])
@@ -295,7 +332,7 @@ class DenseNetwork:
                 _backprop_activation(D[i - 1], A[i - 1],
                                      ACTIVATIONS[self.activations[i - 1]], gb[i - 1])
         for i, j in self.tied.items():
-            prev = X if i == 0 else A[i - 1]
+            prev = self._layer_input(X, buf, i)
             if sp.issparse(prev):
                 gW[j] += (prev.T @ D[i]).T
             else:
@@ -307,8 +344,15 @@ class DenseNetwork:
                 np.dot(D[i].T, prev, out=tmp)
                 gW[j] += tmp
         if input_grad:
-            return D[0] @ self.coefs[0].T
+            return self._drop_gradient(D[0] @ self.coefs[0].T, buf, 0)
         return None
+
+    def _drop_gradient(self, G, buf, i):
+        """The gradient w.r.t. layer ``i``'s dropped input -> w.r.t. its input
+        (the same mask and scale, in place)."""
+        if self.dropout[i]:
+            _corrupt(G, G, 3, self.dropout[i], self._dropout_seed(buf["seed"], i))
+        return G
 
     def loss_gradient(self, X, Y, *, seed=0, input_grad=False):
         """Mean loss and its gradients on a batch.
@@ -395,12 +439,13 @@ class DenseNetwork:
         return total / n
 
     def _forward_train_clean(self, X):
-        saved = self.noise_std
-        self.noise_std = [0.0] * len(saved)
+        saved = self.noise_std, self.dropout
+        self.noise_std = [0.0] * len(saved[0])
+        self.dropout = [0.0] * len(saved[1])
         try:
             return self._forward_train(X, 0)
         finally:
-            self.noise_std = saved
+            self.noise_std, self.dropout = saved
 
     def predict(self, X, *, start=0, layer=None, batch_size=2000):
         """``forward`` in batches (bounded memory for large ``X``)."""

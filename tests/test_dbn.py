@@ -241,6 +241,24 @@ def test_classifier_reuses_a_pretrained_dbn(digits_split, fitted_dbn):
         DBNClassifier((48, 16), pretrain=fitted_dbn, max_iter=0).fit(X, y)
 
 
+def test_classifier_dropout(digits_split, fitted_dbn):
+    X, Xt, y, yt = digits_split
+    kw = dict(pretrain=fitted_dbn, max_iter=10, batch_size=20, random_state=0)
+    plain = DBNClassifier((48, 32), **kw).fit(X, y)
+    drop = DBNClassifier((48, 32), dropout=0.3, input_dropout=0.1, **kw).fit(X, y)
+    assert drop.network_.dropout == [0.1, 0.3, 0.3]
+    assert drop.score(Xt, yt) > 0.85  # it learns through the masks...
+    # ...which slow the fit of the training set (a regulariser)
+    assert drop.history_["loss"][-1] > plain.history_["loss"][-1]
+    # prediction uses the whole network: deterministic, no masks
+    np.testing.assert_array_equal(drop.predict_proba(Xt), drop.predict_proba(Xt))
+    # set_params between fine-tuning passes takes effect
+    drop.set_params(dropout=0.0, input_dropout=0.0).partial_fit(X, y)
+    assert drop.network_.dropout == [0.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="dropout"):
+        DBNClassifier((48, 32), dropout=1.0, **kw).fit(X, y)
+
+
 def test_dbn_sample_from_data_and_mean_down_pass(digits_split, fitted_dbn):
     X = digits_split[0][:5]
     dbn = fitted_dbn

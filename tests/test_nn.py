@@ -161,6 +161,59 @@ def test_gradients_match_finite_differences(loss, acts):
     np.testing.assert_allclose(dX, num, atol=1e-7)
 
 
+@pytest.mark.parametrize("tied", [False, True])
+def test_dropout_gradients_match_finite_differences(tied):
+    # with a fixed seed the dropout masks are fixed: the training loss is a
+    # smooth function of the parameters and of the input
+    rng = np.random.RandomState(4)
+    sizes, acts = ([5, 4, 5], ["logistic", "logistic"]) if tied else \
+        ([5, 4, 3, 6], ["tanh", "logistic", "softmax"])
+    loss = "sigmoid_cross_entropy" if tied else "softmax_cross_entropy"
+    net = DenseNetwork.initialize(sizes, acts, loss=loss, rng=rng,
+                                  tied={1: 0} if tied else None,
+                                  dropout=[0.2] + [0.5] * (len(acts) - 1))
+    X = rng.standard_normal((9, 5))
+    Y = rng.uniform(size=(9, 5)) if tied else np.eye(6)[rng.randint(0, 6, 9)]
+
+    def f():
+        return net.loss_gradient(X, Y, seed=11)[0]
+    value, grads, dX = net.loss_gradient(X, Y, seed=11, input_grad=True)
+    assert value != pytest.approx(net.compute_loss(X, Y))  # dropout was on
+    eps = 1e-6
+    for name, P in [*net.params().items(), ("X", X)]:
+        flat, num = P.reshape(-1), np.empty(P.size)
+        for k in range(flat.size):
+            old = flat[k]
+            flat[k] = old + eps
+            up = f()
+            flat[k] = old - eps
+            num[k] = (up - f()) / (2 * eps)
+            flat[k] = old
+        got = dX if name == "X" else grads[name]
+        np.testing.assert_allclose(got.reshape(-1), num, atol=1e-7, err_msg=name)
+
+
+def test_dropout_masks_and_scales_inputs():
+    rng = np.random.RandomState(5)
+    net = DenseNetwork.initialize([400, 300, 2], ["identity", "softmax"],
+                                  loss="softmax_cross_entropy", rng=rng,
+                                  dropout=[0.3, 0.5])
+    X = np.ones((50, 400))
+    buf = net._forward_train(X, seed=3)
+    dropped = buf["drop"][0].copy()  # buffers are reused by the next pass
+    assert np.mean(dropped == 0) == pytest.approx(0.3, abs=0.01)
+    np.testing.assert_allclose(dropped[dropped != 0], 1 / 0.7)
+    assert np.mean(buf["drop"][1] == 0) == pytest.approx(0.5, abs=0.02)
+    # another minibatch seed, another mask; prediction has no dropout
+    assert not np.array_equal(net._forward_train(X, seed=4)["drop"][0], dropped)
+    np.testing.assert_allclose(net.predict(X), DenseNetwork(
+        net.coefs, net.intercepts, net.activations, loss=net.loss).predict(X))
+    with pytest.raises(ValueError, match="dropout needs 2 rates"):
+        net.set_dropout([0.5])
+    with pytest.raises(ValueError, match="dropout"):
+        net.set_dropout([0.0, 1.0])
+
+
 def test_backward_external_loss_matches_fused_loss():
     """backward() with dL/dA from outside equals the fused squared error."""
     rng = np.random.RandomState(2)

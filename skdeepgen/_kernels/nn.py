@@ -10,7 +10,8 @@ Derivatives are written in terms of the activation's output ``A`` so the
 pre-activations need not be kept.
 
 ``_corrupt`` draws the input noise of denoising autoencoders (codes: 0
-masking, 1 additive Gaussian, 2 salt-and-pepper) from the counter-based
+masking, 1 additive Gaussian, 2 salt-and-pepper) and the dropout masks of
+the dense networks (3) from the counter-based
 generator: element ``(i, j)`` uses counter ``i * m + j`` of the call's seed.
 """
 import numpy as np
@@ -79,11 +80,15 @@ def _corrupt(X, out, kind, level, seed):
     kind 0, masking: each entry is set to 0 with probability ``level``;
     kind 1, Gaussian: ``X + level * N(0, 1)``;
     kind 2, salt-and-pepper: each entry is, with probability ``level``, set
-    to 0 or 1 (equally likely).
+    to 0 or 1 (equally likely);
+    kind 3, dropout: masking with the kept entries scaled by
+    ``1 / (1 - level)`` (in place on a gradient with the same ``seed``, it
+    applies the same mask).
     """
     n, m = X.shape
     base = _stream_base(seed)
     z = np.empty(m)
+    keep = 1.0 / (1.0 - level) if kind == 3 else 1.0
     for i in range(n):
         row = np.uint64(i) * np.uint64(m)
         if kind == 1:
@@ -96,6 +101,9 @@ def _corrupt(X, out, kind, level, seed):
         if kind == 0:
             for j in range(m):
                 out[i, j] = X[i, j] if z[j] >= level else 0.0
+        elif kind == 3:
+            for j in range(m):
+                out[i, j] = X[i, j] * keep if z[j] >= level else 0.0
         else:
             for j in range(m):
                 u = z[j]
