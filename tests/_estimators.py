@@ -202,7 +202,7 @@ CASES = [
          unit_data, None, diverge={"autoencoder__learning_rate": 1e300}, stack=True),
     Case("SdAClassifier",
          SdAClassifier((6, 5), autoencoder=_AE_LAYER, max_iter=30, learning_rate=0.5,
-                       batch_size=10, random_state=0),
+                       batch_size=10, dropout=0.0, random_state=0),
          unit_data, "max_iter", diverge=_HUGE_LR, stack=True, supervised=True),
     Case("SparseCoder",
          SparseCoder(n_components=5, alpha=0.1, max_iter=2, batch_size=10,

@@ -320,7 +320,7 @@ def test_sda_classifier_starts_from_the_unrolled_stack():
     np.testing.assert_allclose(clf.network_.predict(X, layer=1),
                                clf.sda_.transform(X), rtol=1e-12)
     clf = SdAClassifier((6, 5), autoencoder=layer, max_iter=40, batch_size=10,
-                        learning_rate=0.3, random_state=0).fit(X, y)
+                        learning_rate=0.3, dropout=0.0, random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.9
     assert clf.predict_proba(X).shape == (60, 2)
     clf.partial_fit(X, y)

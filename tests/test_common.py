@@ -59,8 +59,8 @@ EXPECTED_FAILED_DEFAULT = {
     "SdAClassifier": {
         "check_classifiers_train": (
             "the defaults are the SdA-3 MNIST recipe (three 1000-unit denoising "
-            "layers, masking 25% of the inputs, then 30 fine-tuning epochs "
-            "at 0.05), tuned for thousands of images in [0, 1].  The check's "
+            "layers, masking 25% of the inputs, then 50 fine-tuning epochs "
+            "at 0.05 with dropout 0.5), tuned for thousands of images in [0, 1].  The check's "
             "300 standardised 2-D points lose one of their two coordinates "
             "to the masking in a quarter of the pretraining rows and give 15 "
             "minibatches per epoch, too few updates for a 3 x 1000 sigmoid "
