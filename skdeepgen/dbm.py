@@ -759,8 +759,8 @@ class DBMClassifier(StackClassifier):
     solver : {"sgd", "adam"}, default="sgd"
     learning_rate : float, default=0.3
         Fine-tuning step size for the mean minibatch gradient (on the
-        MNIST DBM of ``examples/dbm_mnist.py``: 1.23% test error, against
-        1.37% at 0.1; see ``doc/results.md``).
+        MNIST DBM of ``examples/dbm_mnist.py``, without dropout: 1.23% test
+        error, against 1.37% at 0.1; see ``doc/results.md``).
     learning_rate_schedule : {"constant", "invscaling", "exponential", \
 "linear"}, default="linear"
     momentum : float, default=0.9
@@ -768,12 +768,17 @@ class DBMClassifier(StackClassifier):
     weight_decay : float, default=1e-5
         L2 penalty on the weights.
     batch_size : int, default=100
-    max_iter : int, default=40
-        Fine-tuning epochs.
-    dropout, input_dropout : float, default=0.0
-        Fine-tuning with dropout (Srivastava et al. 2014) of the hidden units
-        and of the inputs: the rate at which each is zeroed in a minibatch
-        (the others scaled up by ``1 / (1 - rate)``; prediction uses all).
+    max_iter : int, default=100
+        Fine-tuning epochs.  With the dropout defaults, on the MNIST DBM of
+        ``examples/dbm_mnist.py``: 1.16% test error in 100 epochs (15
+        minutes of one core), 1.20% in 200, 1.23% without dropout in 40.
+    dropout : float, default=0.5
+        Fine-tuning with dropout (Srivastava et al. 2014): the rate at which
+        hidden units are zeroed in a minibatch (the others scaled up by
+        ``1 / (1 - rate)``; prediction uses all).  It suits wide layers: a
+        network of a few tens of units wants ``dropout=0``.
+    input_dropout : float, default=0.2
+        The same for the network's inputs (the image and ``q(h_2 | x)``).
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` (also from the DBM's
         training), stop when the validation error stops improving and keep
@@ -812,7 +817,8 @@ class DBMClassifier(StackClassifier):
     >>> X, y = load_digits(return_X_y=True)
     >>> dbm = DBM(rbm=BernoulliRBM(n_iter=5, batch_size=20), n_iter=5, batch_size=20)
     >>> clf = DBMClassifier((64, 64), dbm=dbm, learning_rate=0.3, batch_size=20,
-    ...                     max_iter=10, random_state=0).fit(X[:1200] / 16, y[:1200])
+    ...                     max_iter=10, dropout=0, input_dropout=0,
+    ...                     random_state=0).fit(X[:1200] / 16, y[:1200])
     >>> clf.score(X[1200:] / 16, y[1200:]) > 0.85
     True
     """
@@ -822,8 +828,8 @@ class DBMClassifier(StackClassifier):
 
     def __init__(self, hidden_layer_sizes=(500, 1000), *, dbm=None, pretrain=True,
                  solver="sgd", learning_rate=0.3, learning_rate_schedule="linear",
-                 momentum=0.9, weight_decay=1e-5, batch_size=100, max_iter=40,
-                 dropout=0.0, input_dropout=0.0,
+                 momentum=0.9, weight_decay=1e-5, batch_size=100, max_iter=100,
+                 dropout=0.5, input_dropout=0.2,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
                  tol=1e-4, verbose=0, random_state=None):
         super().__init__(

@@ -244,6 +244,7 @@ def test_classifier_learns_digits():
     X = X / 16
     dbm = DBM(rbm=BernoulliRBM(n_iter=5, batch_size=20), n_iter=5, batch_size=20)
     clf = DBMClassifier((64, 64), dbm=dbm, learning_rate=0.3, batch_size=20,
-                        max_iter=10, random_state=0).fit(X[:1200], y[:1200])
+                        max_iter=10, dropout=0, input_dropout=0,
+                        random_state=0).fit(X[:1200], y[:1200])
     assert clf.score(X[1200:], y[1200:]) > 0.85
     assert clf.dbm_.components_[0].shape == (64, 64)
