@@ -91,6 +91,21 @@ def test_output_loss_kernels_match_reference(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", [1, 2, 3])
+def test_training_output_equals_the_forward_pass(dtype, kind):
+    # the fused output + loss kernel applies the same activation as
+    # prediction, bit for bit (float32 math for float32 networks)
+    rng = np.random.RandomState(6)
+    Z = (3 * rng.standard_normal((5, 7))).astype(dtype)
+    b = rng.standard_normal(7).astype(dtype)
+    A = Z.copy()
+    _add_bias_activate(A, b, kind, 0.0, 0)
+    out, D, acc = Z.copy(), np.empty_like(Z), np.zeros(7, dtype)
+    _squared_error(out, b, kind, np.zeros_like(Z), D, acc)
+    np.testing.assert_array_equal(out, A)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_cross_entropy_saturated_logits_are_finite(dtype):
     Z = np.array([[800.0, -800.0, 30.0, np.nan]], dtype=dtype)
     D, acc = np.empty_like(Z), np.zeros(4, dtype)

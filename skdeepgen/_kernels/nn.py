@@ -18,7 +18,7 @@ import numpy as np
 
 from ._config import jit
 from .random import _stream_base, _uniform64
-from .units import _normals_row, _sigmoid, _sigmoid64, _sigmoid_softplus, _tanh
+from .units import _normals_row, _sigmoid, _sigmoid_softplus, _tanh
 
 IDENTITY, LOGISTIC, TANH, RELU, SOFTMAX = 0, 1, 2, 3, 4
 
@@ -213,8 +213,8 @@ def _squared_error(Z, b, kind, Y, D, acc):
             if kind == 1:
                 a = _sigmoid(z)
                 g = a * (1.0 - a)
-            elif kind == 2:  # tanh in float64, as in _add_bias_activate
-                a = 2.0 * _sigmoid64(2.0 * z) - 1.0
+            elif kind == 2:  # the same tanh as _add_bias_activate's
+                a = _tanh(z)
                 g = 1.0 - a * a
             elif kind == 3:
                 a = 0.0 if z < 0.0 else z  # NaN passes through
