@@ -71,9 +71,11 @@ class Corruption:
         self.kind = kind
         self.level = float(level)
 
-    def __call__(self, X, seed):
-        """A corrupted copy of the dense array ``X`` (a pure function of ``seed``)."""
-        out = np.empty_like(X)
+    def __call__(self, X, seed, out=None):
+        """A corrupted copy of the dense array ``X`` (a pure function of
+        ``seed``), into ``out`` when given (an array of X's shape and dtype)."""
+        if out is None or out.shape != X.shape or out.dtype != X.dtype:
+            out = np.empty_like(X)
         _corrupt(X, out, self.KINDS[self.kind], self.level, int(seed))
         return out
 
@@ -223,8 +225,10 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
     def _losses(self, X):
         """``(loss, output activation)`` for this data, or a clear error."""
         loss = self.loss
+        unit = None  # whether X lies in [0, 1]: one check (two passes over X)
         if loss == "auto":
-            loss = "cross_entropy" if in_unit_range(X) else "squared_error"
+            unit = in_unit_range(X)
+            loss = "cross_entropy" if unit else "squared_error"
         out = self.output_activation
         if out == "auto":
             out = "logistic" if loss == "cross_entropy" else "identity"
@@ -232,7 +236,8 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
             if out != "logistic":
                 raise ValueError("loss='cross_entropy' needs "
                                  "output_activation='logistic' (or 'auto')")
-            _check_unit_range(X)
+            if not unit:
+                _check_unit_range(X)
         return loss, out
 
     # ---------------------------------------------------------------- hooks
@@ -267,7 +272,9 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return self.network_.params()
 
     def _fit_minibatch(self, Xb, Yb, seed):
-        Xin = Xb if self._corrupt is None else self._corrupt(Xb, seed)
+        Xin = Xb
+        if self._corrupt is not None:  # straight into the network's buffer
+            Xin = self._corrupt(Xb, seed, self.network_.input_buffer(Xb.shape[0]))
         return self.network_.train_step(Xin, Xb, self._optimizer, seed)
 
     def _epoch_scores(self, X, Y, held_out):

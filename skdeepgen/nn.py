@@ -42,6 +42,14 @@ LOSSES = {"softmax_cross_entropy": ("softmax",),
           "squared_error": ("identity", "logistic", "tanh", "relu")}
 
 
+def _place(half, A):
+    """Copy ``A`` (dense or scipy.sparse) into ``half`` unless it is already
+    there (a buffer that lives in a stack of gradient factors)."""
+    if isinstance(A, np.ndarray) and A.ctypes.data == half.ctypes.data:
+        return
+    half[...] = A.toarray() if sp.issparse(A) else A
+
+
 def _dot(A, W, out):
     if sp.issparse(A):
         out[...] = A @ W
@@ -207,23 +215,53 @@ class DenseNetwork:
         self.__dict__.setdefault("dropout", [0.0] * len(self.coefs))
         self._tie()
 
+    def _tied_users(self):
+        """{source layer: [the layers tied to it]}."""
+        users = {}
+        for i, j in sorted(self.tied.items()):
+            users.setdefault(j, []).append(i)
+        return users
+
     def _get_buffers(self, n):
         buf = self._buffers.get(n)
         if buf is None:
             dt = self.dtype
             sizes = self.layer_sizes[1:]
-            buf = {"A": [np.empty((n, m), dt) for m in sizes],
-                   "D": [np.empty((n, m), dt) for m in sizes],
+            A, D = [None] * len(sizes), [None] * len(sizes)
+            # A tied source's gradient is one product of stacked factors,
+            # [in_j; D_i1; ...].T @ [D_j; in_i1; ...] (one pass over the
+            # output instead of a product per use and an addition): D_j, D_i
+            # and in_i = A_{i-1} live in the stacks, the rest is copied in.
+            stacks = {}
+            for j, users in self._tied_users().items():
+                k = 1 + len(users)
+                L = np.empty((k * n, self.coefs[j].shape[0]), dt)
+                R = np.empty((k * n, self.coefs[j].shape[1]), dt)
+                D[j] = R[:n]
+                for t, i in enumerate(users, 1):
+                    D[i] = L[t * n:(t + 1) * n]
+                    if i > 0 and A[i - 1] is None:
+                        A[i - 1] = R[t * n:(t + 1) * n]
+                stacks[j] = (L, R)
+            buf = {"A": [a if a is not None else np.empty((n, m), dt)
+                         for a, m in zip(A, sizes)],
+                   "D": [d if d is not None else np.empty((n, m), dt)
+                         for d, m in zip(D, sizes)],
                    "gW": [np.empty(W.shape, dt) for W in self.coefs],
                    "gb": [np.empty_like(b) for b in self.intercepts],
-                   # a tied layer's gradient, before it is added to its source's
-                   "tied": {j: np.empty(self.coefs[j].shape, dt)
-                            for j in self.tied.values()},
+                   "stacks": stacks,
                    # the inputs of the layers with dropout, as they were dropped
                    "drop": {i: np.empty((n, W.shape[0]), dt)
                             for i, W in enumerate(self.coefs) if self.dropout[i]}}
             self._buffers = {n: buf}  # keep the current batch size only
         return buf
+
+    def input_buffer(self, n):
+        """Where to put a training input of ``n`` rows so that a training
+        step reads it without a copy (the first layer's slot in its stacked
+        gradient factors when it is a tied source), or None."""
+        stack = self._get_buffers(n)["stacks"].get(0)
+        return None if stack is None else stack[0][:n]
 
     # ------------------------------------------------------------- forward
     def forward(self, X, *, start=0, layer=None, train=False, seed=0):
@@ -307,18 +345,17 @@ class DenseNetwork:
         gradient w.r.t. the input when ``input_grad``.
         """
         A, D, gW, gb = buf["A"], buf["D"], buf["gW"], buf["gb"]
+        stacks = buf["stacks"]
         buf["penalty"] = 0.0
         extra = {}
         for i in range(len(self.coefs) - 1, -1, -1):
             prev = self._layer_input(X, buf, i)
-            if i in self.tied:
-                pass  # added to its source's gradient below
+            if i in self.tied or i in stacks:
+                pass  # the stacked product below
             elif sp.issparse(prev):
                 gW[i][...] = (prev.T @ D[i])
             else:
                 np.dot(prev.T, D[i], out=gW[i])
-            if i in extra:
-                gW[i] += extra.pop(i)
             if i > 0:
                 np.dot(D[i], self.coefs[i].T, out=D[i - 1])
                 self._drop_gradient(D[i - 1], buf, i)
@@ -331,18 +368,15 @@ class DenseNetwork:
                 gb[i - 1][:] = 0
                 _backprop_activation(D[i - 1], A[i - 1],
                                      ACTIVATIONS[self.activations[i - 1]], gb[i - 1])
-        for i, j in self.tied.items():
-            prev = self._layer_input(X, buf, i)
-            if sp.issparse(prev):
-                gW[j] += (prev.T @ D[i]).T
-            else:
-                # numpy's BLAS only: scipy's gemm (beta=1) would run on scipy's
-                # own OpenBLAS, whose thread pool spins against numpy's (2.6x
-                # slower epochs at 2 threads); one extra pass over a scratch
-                # copy is cheap
-                tmp = buf["tied"][j]
-                np.dot(D[i].T, prev, out=tmp)
-                gW[j] += tmp
+        n = D[0].shape[0]
+        for j, users in self._tied_users().items():
+            L, R = stacks[j]
+            _place(L[:n], self._layer_input(X, buf, j))
+            for t, i in enumerate(users, 1):
+                _place(R[t * n:(t + 1) * n], self._layer_input(X, buf, i))
+            np.dot(L.T, R, out=gW[j])
+        for i, dW in extra.items():
+            gW[i] += dW
         if input_grad:
             return self._drop_gradient(D[0] @ self.coefs[0].T, buf, 0)
         return None

@@ -182,19 +182,24 @@ def _sigmoid_cross_entropy(Z, b, Y, D, acc):
     loop vectorises (libm's ``exp`` and ``log1p`` made this kernel as slow
     as the minibatch's matrix products), and in float32 arithmetic for a
     float32 network (2.6x faster on MNIST's 100 x 784 outputs than float64).
+    Each row's loss is summed in that dtype and the rows in float64: a
+    float64 sum per element had halved the vector width (0.118 -> 0.060 ms
+    per 100 x 784 float32 batch).
     """
     n, m = Z.shape
     loss = 0.0
     for i in range(n):
+        row = np.float32(0.0)  # the arrays' dtype (float64 unifies it up)
         for j in range(m):
             z = Z[i, j] + b[j]
             y = Y[i, j]
             p, sp = _sigmoid_softplus(z)
-            loss += np.float64(sp - y * z)
+            row += sp - y * z
             Z[i, j] = p
             d = p - y
             D[i, j] = d
             acc[j] += d
+        loss += np.float64(row)
     return loss
 
 
@@ -203,11 +208,13 @@ def _squared_error(Z, b, kind, Y, D, acc):
     """Any element-wise output activation fused with ``1/2 sum (A - Y)^2``.
 
     ``Z`` holds ``X @ W`` on entry and ``A = f(Z + b)`` on exit;
-    ``D = (A - Y) f'(A)``, ``acc += D.sum(0)``.  Returns the summed loss.
+    ``D = (A - Y) f'(A)``, ``acc += D.sum(0)``.  Returns the summed loss
+    (each row's in the arrays' dtype, the rows' in float64).
     """
     n, m = Z.shape
     loss = 0.0
     for i in range(n):
+        row = np.float32(0.0)  # the arrays' dtype (float64 unifies it up)
         for j in range(m):
             z = Z[i, j] + b[j]
             if kind == 1:
@@ -224,8 +231,9 @@ def _squared_error(Z, b, kind, Y, D, acc):
                 g = 1.0
             Z[i, j] = a
             r = a - Y[i, j]
-            loss += 0.5 * np.float64(r) * r
+            row += r * r
             d = r * g
             D[i, j] = d
             acc[j] += d
+        loss += 0.5 * np.float64(row)
     return loss
