@@ -796,6 +796,10 @@ class SdAClassifier(_SdAPretrained, StackClassifier):
         a network of a few tens of units wants ``dropout=0``.
     input_dropout : float, default=0.0
         The same for the inputs.
+    output_only_epochs : int, default=0
+        Fine-tuning epochs, at the start, that train the softmax layer alone
+        (see :class:`~skdeepgen.DBMClassifier`); 0: the figures above were
+        measured without them.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` (also from
         pretraining), stop when the validation error stops improving and
@@ -837,6 +841,7 @@ class SdAClassifier(_SdAPretrained, StackClassifier):
                  pretrain=True, solver="sgd", learning_rate=0.05,
                  learning_rate_schedule="linear", momentum=0.9, weight_decay=0.0,
                  batch_size=20, max_iter=50, dropout=0.5, input_dropout=0.0,
+                 output_only_epochs=0,
                  early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=5, tol=1e-4, verbose=0,
                  random_state=None):
@@ -846,6 +851,7 @@ class SdAClassifier(_SdAPretrained, StackClassifier):
             learning_rate_schedule=learning_rate_schedule, momentum=momentum,
             weight_decay=weight_decay, batch_size=batch_size, max_iter=max_iter,
             dropout=dropout, input_dropout=input_dropout,
+            output_only_epochs=output_only_epochs,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
             random_state=random_state)

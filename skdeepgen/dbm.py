@@ -779,6 +779,14 @@ class DBMClassifier(StackClassifier):
         network of a few tens of units wants ``dropout=0``.
     input_dropout : float, default=0.2
         The same for the network's inputs (the image and ``q(h_2 | x)``).
+    output_only_epochs : int, default=5
+        Fine-tuning epochs, at the start, that train the softmax output
+        layer alone with the pretrained layers held fixed (Hinton &
+        Salakhutdinov 2006's ``backpropclassify``: 5), so that the first,
+        large gradients of a random output layer do not wash out the
+        pretrained features.  On the MNIST DBM of ``examples/dbm_mnist.py``
+        (150 joint epochs): 1.09% and 1.17% test error with random states 0
+        and 1, against 1.17% and 1.24% with 0 (see ``doc/results.md``).
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` (also from the DBM's
         training), stop when the validation error stops improving and keep
@@ -818,6 +826,7 @@ class DBMClassifier(StackClassifier):
     >>> dbm = DBM(rbm=BernoulliRBM(n_iter=5, batch_size=20), n_iter=5, batch_size=20)
     >>> clf = DBMClassifier((64, 64), dbm=dbm, learning_rate=0.3, batch_size=20,
     ...                     max_iter=10, dropout=0, input_dropout=0,
+    ...                     output_only_epochs=0,
     ...                     random_state=0).fit(X[:1200] / 16, y[:1200])
     >>> clf.score(X[1200:] / 16, y[1200:]) > 0.85
     True
@@ -829,7 +838,7 @@ class DBMClassifier(StackClassifier):
     def __init__(self, hidden_layer_sizes=(500, 1000), *, dbm=None, pretrain=True,
                  solver="sgd", learning_rate=0.3, learning_rate_schedule="linear",
                  momentum=0.9, weight_decay=1e-5, batch_size=100, max_iter=100,
-                 dropout=0.5, input_dropout=0.2,
+                 dropout=0.5, input_dropout=0.2, output_only_epochs=5,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=5,
                  tol=1e-4, verbose=0, random_state=None):
         super().__init__(
@@ -838,6 +847,7 @@ class DBMClassifier(StackClassifier):
             learning_rate_schedule=learning_rate_schedule, momentum=momentum,
             weight_decay=weight_decay, batch_size=batch_size, max_iter=max_iter,
             dropout=dropout, input_dropout=input_dropout,
+            output_only_epochs=output_only_epochs,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
             random_state=random_state)

@@ -227,6 +227,10 @@ class DBNClassifier(_DBNPretrained, StackClassifier):
         Fine-tuning with dropout (Srivastava et al. 2014) of the hidden units
         and of the inputs: the rate at which each is zeroed in a minibatch
         (the others scaled up by ``1 / (1 - rate)``; prediction uses all).
+    output_only_epochs : int, default=0
+        Fine-tuning epochs, at the start, that train the softmax layer alone
+        (see :class:`~skdeepgen.DBMClassifier`); 0: the figure above was
+        measured without them.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` (also from
         pretraining), stop when the validation error stops improving and
@@ -294,7 +298,7 @@ class DBNClassifier(_DBNPretrained, StackClassifier):
                  pretrain=True, solver="sgd", learning_rate=0.3,
                  learning_rate_schedule="linear", momentum=0.9,
                  weight_decay=1e-5, batch_size=100, max_iter=40,
-                 dropout=0.0, input_dropout=0.0,
+                 dropout=0.0, input_dropout=0.0, output_only_epochs=0,
                  early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=5, tol=1e-4, verbose=0, random_state=None):
         super().__init__(
@@ -303,6 +307,7 @@ class DBNClassifier(_DBNPretrained, StackClassifier):
             learning_rate_schedule=learning_rate_schedule, momentum=momentum,
             weight_decay=weight_decay, batch_size=batch_size, max_iter=max_iter,
             dropout=dropout, input_dropout=input_dropout,
+            output_only_epochs=output_only_epochs,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose,
             random_state=random_state)

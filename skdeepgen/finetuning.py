@@ -163,19 +163,27 @@ class StackClassifier(ClassifierMixin, FineTunedStack):
         **FineTunedStack._parameter_constraints,
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "output_only_epochs": [Interval(Integral, 0, None, closed="left")],
     }
 
-    def __init__(self, hidden_layer_sizes, *, dropout, input_dropout, **kwargs):
+    def __init__(self, hidden_layer_sizes, *, dropout, input_dropout,
+                 output_only_epochs, **kwargs):
         super().__init__(hidden_layer_sizes, **kwargs)
         self.dropout = dropout
         self.input_dropout = input_dropout
+        self.output_only_epochs = output_only_epochs
 
     def _fit_minibatch(self, Xb, Yb, seed):
         rates = [float(self.input_dropout)] + [float(self.dropout)] * (
             len(self.network_.coefs) - 1)
         if self.network_.dropout != rates:  # set_params between fits
             self.network_.set_dropout(rates)
-        return super()._fit_minibatch(Xb, Yb, seed)
+        # the first epochs train the new softmax layer alone, the pretrained
+        # layers held fixed (n_iter_ counts the epochs completed so far)
+        lowest = (len(self.network_.coefs) - 1
+                  if self.n_iter_ < self.output_only_epochs else 0)
+        return self.network_.train_step(Xb, Yb, self._optimizer, seed,
+                                        lowest=lowest)
 
     def fit(self, X, y):
         """Pretrain the stack on ``X``, then fine-tune the network on ``(X, y)``.

@@ -335,20 +335,21 @@ class DenseNetwork:
             return _sigmoid_cross_entropy(Z, b, Y, D, gb)
         return _squared_error(Z, b, ACTIVATIONS[self.activations[-1]], Y, D, gb)
 
-    def _backward(self, X, buf, input_grad=False):
+    def _backward(self, X, buf, input_grad=False, lowest=0):
         """Backpropagate ``buf["D"][-1]`` (w.r.t. the output pre-activation).
 
         Fills ``buf["gW"]`` (and ``buf["gb"]`` except the output's, which the
         loss kernel accumulated) with gradients summed over the batch, the
         gradient of a tied layer added to its source's, and
         ``buf["penalty"]`` with the penalties' summed value.  Returns the
-        gradient w.r.t. the input when ``input_grad``.
+        gradient w.r.t. the input when ``input_grad``.  Layers below
+        ``lowest`` (held fixed) get no gradients: backpropagation stops there.
         """
         A, D, gW, gb = buf["A"], buf["D"], buf["gW"], buf["gb"]
         stacks = buf["stacks"]
         buf["penalty"] = 0.0
         extra = {}
-        for i in range(len(self.coefs) - 1, -1, -1):
+        for i in range(len(self.coefs) - 1, lowest - 1, -1):
             prev = self._layer_input(X, buf, i)
             if i in self.tied or i in stacks:
                 pass  # the stacked product below
@@ -356,7 +357,7 @@ class DenseNetwork:
                 gW[i][...] = (prev.T @ D[i])
             else:
                 np.dot(prev.T, D[i], out=gW[i])
-            if i > 0:
+            if i > lowest:
                 np.dot(D[i], self.coefs[i].T, out=D[i - 1])
                 self._drop_gradient(D[i - 1], buf, i)
                 penalty = self.penalties.get(i - 1)
@@ -370,6 +371,8 @@ class DenseNetwork:
                                      ACTIVATIONS[self.activations[i - 1]], gb[i - 1])
         n = D[0].shape[0]
         for j, users in self._tied_users().items():
+            if j < lowest or min(users) < lowest:
+                continue  # held fixed
             L, R = stacks[j]
             _place(L[:n], self._layer_input(X, buf, j))
             for t, i in enumerate(users, 1):
@@ -377,7 +380,7 @@ class DenseNetwork:
             np.dot(L.T, R, out=gW[j])
         for i, dW in extra.items():
             gW[i] += dW
-        if input_grad:
+        if input_grad and lowest == 0:
             return self._drop_gradient(D[0] @ self.coefs[0].T, buf, 0)
         return None
 
@@ -447,14 +450,20 @@ class DenseNetwork:
                            ACTIVATIONS[self.activations[last]], 0.0, 0)
         return buf["A"][last]
 
-    def train_step(self, X, Y, optimizer, seed=0):
-        """One minibatch update with ``optimizer``; returns the mean loss."""
+    def train_step(self, X, Y, optimizer, seed=0, lowest=0):
+        """One minibatch update with ``optimizer``; returns the mean loss.
+
+        Layers below ``lowest`` are held fixed (e.g. ``lowest=len(coefs) - 1``
+        trains the output layer alone).
+        """
         n = X.shape[0]
         buf = self._forward_train(X, seed)
         loss = self._output_loss(buf, Y)
-        self._backward(X, buf)
+        self._backward(X, buf, lowest=lowest)
         scale = 1.0 / n
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
+            if i < lowest or self.tied.get(i, i) < lowest:
+                continue
             if i not in self.tied:
                 optimizer.step(f"{self.prefix}coef_{i}", W, buf["gW"][i],
                                grad_scale=scale)

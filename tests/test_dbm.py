@@ -245,6 +245,26 @@ def test_classifier_learns_digits():
     dbm = DBM(rbm=BernoulliRBM(n_iter=5, batch_size=20), n_iter=5, batch_size=20)
     clf = DBMClassifier((64, 64), dbm=dbm, learning_rate=0.3, batch_size=20,
                         max_iter=10, dropout=0, input_dropout=0,
-                        random_state=0).fit(X[:1200], y[:1200])
+                        output_only_epochs=0, random_state=0).fit(X[:1200], y[:1200])
     assert clf.score(X[1200:], y[1200:]) > 0.85
     assert clf.dbm_.components_[0].shape == (64, 64)
+
+
+def test_output_only_epochs_hold_the_pretrained_layers():
+    # the first fine-tuning epochs train the softmax layer alone
+    from sklearn.datasets import load_digits
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:300] / 16, y[:300]
+    dbm = DBM(rbm=BernoulliRBM(n_iter=2, batch_size=20), n_iter=2, batch_size=20)
+    clf = DBMClassifier((16, 16), dbm=dbm, batch_size=20, max_iter=4, dropout=0,
+                        input_dropout=0, output_only_epochs=2, random_state=0)
+    for _ in range(2):  # partial_fit: one fine-tuning epoch (pretraining first)
+        clf.partial_fit(X, y, classes=np.arange(10))
+    start = DBMClassifier((16, 16), pretrain=clf.dbm_, max_iter=0,
+                          random_state=0).fit(X, y)
+    for k in range(2):  # the DBM's layers: as initialised
+        np.testing.assert_array_equal(clf.coefs_[k], start.coefs_[k])
+        np.testing.assert_array_equal(clf.intercepts_[k], start.intercepts_[k])
+    assert not np.array_equal(clf.coefs_[2], start.coefs_[2])
+    clf.partial_fit(X, y)  # the third epoch trains every layer
+    assert not np.array_equal(clf.coefs_[0], start.coefs_[0])
