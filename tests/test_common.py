@@ -61,8 +61,8 @@ EXPECTED_FAILED_DEFAULT = {
 #: class name -> why ``Estimator()`` is not run through every check here
 TOO_SLOW_DEFAULT = {
     name: (f"{name}() is the MNIST recipe (a 784-500-1000 DBM: two RBMs "
-           "pretrained 20 epochs each, then 50 epochs of joint training "
-           "with 10 mean-field and 5 Gibbs sweeps per update): about a minute per fit on "
+           "pretrained 20 epochs each, then 150 epochs of joint training "
+           "with 10 mean-field and 5 Gibbs sweeps per update): minutes per fit on "
            "the checks' 300 points (33 s measured with 30 joint epochs), about "
            "45 fits, which alone "
            "would exceed the suite's 15-minute budget.  The seeded instance of "
