@@ -145,7 +145,12 @@ class FineTunedStack(BaseMinibatchEstimator):
 
     def _fit_minibatch(self, Xb, Yb, seed):
         return self.network_.train_step(Xb, Xb if Yb is None else Yb,
-                                        self._optimizer, seed)
+                                        self._optimizer, seed,
+                                        lowest=self._lowest_trained_layer())
+
+    def _lowest_trained_layer(self):
+        """Layers below this one are held fixed in this epoch."""
+        return 0
 
     def _epoch_scores(self, X, Y, held_out):
         if not held_out:  # the training loss is the minibatch average
@@ -178,12 +183,14 @@ class StackClassifier(ClassifierMixin, FineTunedStack):
             len(self.network_.coefs) - 1)
         if self.network_.dropout != rates:  # set_params between fits
             self.network_.set_dropout(rates)
+        return super()._fit_minibatch(Xb, Yb, seed)
+
+    def _lowest_trained_layer(self):
         # the first epochs train the new softmax layer alone, the pretrained
         # layers held fixed (n_iter_ counts the epochs completed so far)
-        lowest = (len(self.network_.coefs) - 1
-                  if self.n_iter_ < self.output_only_epochs else 0)
-        return self.network_.train_step(Xb, Yb, self._optimizer, seed,
-                                        lowest=lowest)
+        if self.n_iter_ < self.output_only_epochs:
+            return len(self.network_.coefs) - 1
+        return 0
 
     def fit(self, X, y):
         """Pretrain the stack on ``X``, then fine-tune the network on ``(X, y)``.

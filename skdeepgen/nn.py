@@ -242,7 +242,7 @@ class DenseNetwork:
                     D[i] = L[t * n:(t + 1) * n]
                     if i > 0 and A[i - 1] is None:
                         A[i - 1] = R[t * n:(t + 1) * n]
-                stacks[j] = (L, R)
+                stacks[j] = (L, R, users)
             buf = {"A": [a if a is not None else np.empty((n, m), dt)
                          for a, m in zip(A, sizes)],
                    "D": [d if d is not None else np.empty((n, m), dt)
@@ -262,6 +262,13 @@ class DenseNetwork:
         gradient factors when it is a tied source), or None."""
         stack = self._get_buffers(n)["stacks"].get(0)
         return None if stack is None else stack[0][:n]
+
+    @staticmethod
+    def _held(buf, j, lowest):
+        """Whether layer ``j``'s weights are held fixed by ``lowest``: it, or
+        (for a tied source) any layer that shares them, lies below it."""
+        users = buf["stacks"][j][2] if j in buf["stacks"] else ()
+        return min((j, *users)) < lowest
 
     # ------------------------------------------------------------- forward
     def forward(self, X, *, start=0, layer=None, train=False, seed=0):
@@ -370,10 +377,9 @@ class DenseNetwork:
                 _backprop_activation(D[i - 1], A[i - 1],
                                      ACTIVATIONS[self.activations[i - 1]], gb[i - 1])
         n = D[0].shape[0]
-        for j, users in self._tied_users().items():
-            if j < lowest or min(users) < lowest:
-                continue  # held fixed
-            L, R = stacks[j]
+        for j, (L, R, users) in stacks.items():
+            if self._held(buf, j, lowest):
+                continue
             _place(L[:n], self._layer_input(X, buf, j))
             for t, i in enumerate(users, 1):
                 _place(R[t * n:(t + 1) * n], self._layer_input(X, buf, i))
@@ -462,9 +468,9 @@ class DenseNetwork:
         self._backward(X, buf, lowest=lowest)
         scale = 1.0 / n
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-            if i < lowest or self.tied.get(i, i) < lowest:
+            if i < lowest:
                 continue
-            if i not in self.tied:
+            if i not in self.tied and not self._held(buf, i, lowest):
                 optimizer.step(f"{self.prefix}coef_{i}", W, buf["gW"][i],
                                grad_scale=scale)
             optimizer.step(f"{self.prefix}intercept_{i}", b, buf["gb"][i],

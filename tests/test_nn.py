@@ -381,3 +381,29 @@ def test_tied_gradients_from_stacked_factors(sizes, tied, sparse):
             flat[k] = old
         np.testing.assert_allclose(grads[name].reshape(-1), num, atol=1e-7,
                                    err_msg=name)
+
+
+def test_train_step_holds_the_layers_below_lowest():
+    rng = np.random.RandomState(7)
+    X, Y = rng.uniform(size=(6, 4)), rng.uniform(size=(6, 4))
+    # untied: lowest=1 moves only the output layer
+    net = DenseNetwork.initialize([4, 3, 4], ["logistic", "logistic"],
+                                  loss="sigmoid_cross_entropy", rng=rng)
+    before = {k: v.copy() for k, v in net.params().items()}
+    net.train_step(X, Y, SGD(0.5), lowest=1)
+    after = net.params()
+    for name in ("coef_0", "intercept_0"):
+        np.testing.assert_array_equal(after[name], before[name])
+    for name in ("coef_1", "intercept_1"):
+        assert not np.array_equal(after[name], before[name])
+    # weights shared with a layer below lowest are held too (layer 0 is tied
+    # to layer 1's weights); layer 1's own bias still moves
+    net = DenseNetwork.initialize([4, 3, 4], ["logistic", "logistic"],
+                                  loss="sigmoid_cross_entropy", rng=rng,
+                                  tied={0: 1})
+    before = {k: v.copy() for k, v in net.params().items()}
+    net.train_step(X, Y, SGD(0.5), lowest=1)
+    after = net.params()
+    for name in ("coef_1", "intercept_0"):
+        np.testing.assert_array_equal(after[name], before[name])
+    assert not np.array_equal(after["intercept_1"], before["intercept_1"])

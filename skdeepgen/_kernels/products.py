@@ -33,14 +33,15 @@ def _nonzero_fraction(S):
 
 
 @inline
-def _add_rows(o, W, rows, vals, t, end, accumulate):
-    """``o (=|+=) sum_t vals[t] * W[rows[t]]`` for ``t`` in ``[t, end)``, eight
-    rows of ``W`` per pass over ``o`` (then 4, 2, 1 for the rest)."""
+def _add_rows(o, W, rows, vals, cnt, accumulate):
+    """``o (=|+=) sum_t vals[t] * W[rows[t]]`` for ``t < cnt``, eight rows of
+    ``W`` per pass over ``o`` (then 4, 2, 1 for the rest)."""
     m = o.shape[0]
     if not accumulate:
         for c in range(m):
             o[c] = 0
-    while t + 8 <= end:
+    t = 0
+    while t + 8 <= cnt:
         w0, w1, w2, w3 = W[rows[t]], W[rows[t + 1]], W[rows[t + 2]], W[rows[t + 3]]
         w4, w5, w6, w7 = W[rows[t + 4]], W[rows[t + 5]], W[rows[t + 6]], W[rows[t + 7]]
         s0, s1, s2, s3 = vals[t], vals[t + 1], vals[t + 2], vals[t + 3]
@@ -49,32 +50,33 @@ def _add_rows(o, W, rows, vals, t, end, accumulate):
             o[c] += ((s0 * w0[c] + s1 * w1[c] + s2 * w2[c] + s3 * w3[c])
                      + (s4 * w4[c] + s5 * w5[c] + s6 * w6[c] + s7 * w7[c]))
         t += 8
-    if t + 4 <= end:
+    if t + 4 <= cnt:
         w0, w1, w2, w3 = W[rows[t]], W[rows[t + 1]], W[rows[t + 2]], W[rows[t + 3]]
         s0, s1, s2, s3 = vals[t], vals[t + 1], vals[t + 2], vals[t + 3]
         for c in range(m):
             o[c] += s0 * w0[c] + s1 * w1[c] + s2 * w2[c] + s3 * w3[c]
         t += 4
-    if t + 2 <= end:
+    if t + 2 <= cnt:
         w0, w1 = W[rows[t]], W[rows[t + 1]]
         s0, s1 = vals[t], vals[t + 1]
         for c in range(m):
             o[c] += s0 * w0[c] + s1 * w1[c]
         t += 2
-    if t < end:
+    if t < cnt:
         w0 = W[rows[t]]
         s0 = vals[t]
         for c in range(m):
             o[c] += s0 * w0[c]
 
 
-@inline
-def _rows_range(S, W, out, accumulate, i0, i1):
-    """Rows ``i0:i1`` of ``out (=|+=) S @ W``."""
-    k = S.shape[1]
+@jit
+def _sparse_rows_dot(S, W, out, accumulate):
+    """``out = S @ W`` (``out += S @ W`` when ``accumulate``), visiting only the
+    non-zeros of each row of ``S``; ``W`` C-contiguous of shape (k, m)."""
+    n, k = S.shape
     idx = np.empty(k, np.int64)
     vals = np.empty(k, S.dtype)
-    for i in range(i0, i1):
+    for i in range(n):
         cnt = 0
         for j in range(k):
             s = S[i, j]
@@ -82,11 +84,4 @@ def _rows_range(S, W, out, accumulate, i0, i1):
                 idx[cnt] = j
                 vals[cnt] = s
                 cnt += 1
-        _add_rows(out[i], W, idx, vals, 0, cnt, accumulate)
-
-
-@jit
-def _sparse_rows_dot(S, W, out, accumulate):
-    """``out = S @ W`` (``out += S @ W`` when ``accumulate``), visiting only the
-    non-zeros of each row of ``S``; ``W`` C-contiguous of shape (k, m)."""
-    _rows_range(S, W, out, accumulate, 0, S.shape[0])
+        _add_rows(out[i], W, idx, vals, cnt, accumulate)
