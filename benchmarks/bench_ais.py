@@ -22,12 +22,10 @@ RESULTS = HERE / "results"
 
 
 def binarized_mnist(data_home):
-    from skdeepgen.datasets import load_mnist
+    from skdeepgen.datasets import load_mnist, sample_binary
     X_train, X_test, _, _ = load_mnist(data_home, return_X_y=True)
     rng = np.random.RandomState(0)
-    X_train = (rng.uniform(size=X_train.shape) < X_train).astype(np.float32)
-    X_test = (rng.uniform(size=X_test.shape) < X_test).astype(np.float32)
-    return X_train, X_test
+    return sample_binary(X_train, rng), sample_binary(X_test, rng)
 
 
 def make_rbm(args):

@@ -25,12 +25,12 @@ from _common import DEFAULT_MNIST
 
 
 def load(data_home):
-    from skdeepgen.datasets import load_mnist
+    from skdeepgen.datasets import load_mnist, sample_binary
     X, _ = load_mnist(data_home, subset="train", return_X_y=True)
     T, _ = load_mnist(data_home, subset="test", return_X_y=True)
     X = np.ascontiguousarray(X, dtype=np.float32)
     T = np.asarray(T, dtype=np.float32)
-    T = (np.random.RandomState(0).uniform(size=T.shape) < T).astype(np.float32)
+    T = sample_binary(T, random_state=0)
     return X, T
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from skdeepgen import DBM, DBMClassifier
+from skdeepgen.datasets import sample_binary
 
 try:
     from _helpers import OUT, QUICK, SHARED, load_mnist_quick, quick_defaults, save
@@ -68,7 +69,7 @@ X_train, X_test, y_train, y_test, shape = load_mnist_quick(
 X_train = np.ascontiguousarray(X_train, dtype=np.float32)
 X_test = np.ascontiguousarray(X_test, dtype=np.float32)
 # the likelihood is of binary images: the test set binarised once
-B_test = (np.random.RandomState(0).uniform(size=X_test.shape) < X_test).astype(np.float32)
+B_test = sample_binary(X_test, random_state=0)
 print(f"{X_train.shape[0]} training and {X_test.shape[0]} test images")
 
 # %%

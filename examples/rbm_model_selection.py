@@ -41,12 +41,11 @@ def load(args):
         X = (load_digits().data / 16.0 > 0.5).astype(np.float32)
         X = X[np.random.RandomState(0).permutation(len(X))]
         return X[:args.n_train], X[args.n_train:][:args.n_test]
-    from skdeepgen.datasets import load_mnist
+    from skdeepgen.datasets import load_mnist, sample_binary
     X_train, X_test, _, _ = load_mnist(args.data_home, return_X_y=True)
     # one fixed stochastic binarisation: the images are binary data
     rng = np.random.RandomState(0)
-    X_train = (rng.uniform(size=X_train.shape) < X_train).astype(np.float32)
-    X_test = (rng.uniform(size=X_test.shape) < X_test).astype(np.float32)
+    X_train, X_test = sample_binary(X_train, rng), sample_binary(X_test, rng)
     return X_train[:args.n_train], X_test[:args.n_test]
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from skdeepgen import VAE
-from skdeepgen.datasets import load_mnist
+from skdeepgen.datasets import load_mnist, sample_binary
 
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 DATA = HERE.parents[1] / "shared" / "data" / "mnist"
@@ -63,7 +63,7 @@ except FileNotFoundError:
 X_train = np.ascontiguousarray(X_train[:args.n_train], dtype=np.float32)
 # the test images are binarised once, with a fixed seed
 T = np.asarray(X_test[:args.n_test], dtype=np.float32)
-T = (np.random.RandomState(0).uniform(size=T.shape) < T).astype(np.float32)
+T = sample_binary(T, random_state=0)
 y_test = y_test[:args.n_test]
 
 # %%

@@ -5,7 +5,9 @@ import struct
 import numpy as np
 import pytest
 
-from skdeepgen.datasets import fetch_mnist, load_mnist, read_idx
+from numpy.testing import assert_array_equal
+
+from skdeepgen.datasets import fetch_mnist, load_mnist, read_idx, sample_binary
 
 from .conftest import shared_data_path
 
@@ -112,3 +114,31 @@ def test_real_mnist():
     X_tr, X_te, y_tr, y_te = load_mnist(folder, return_X_y=True)
     assert X_tr.shape == (60000, 784) and X_te.shape == (10000, 784)
     assert list(y_tr[:5]) == [5, 0, 4, 1, 9] and set(np.unique(y_te)) == set(range(10))
+
+
+def test_sample_binary_draws_each_pixel_with_its_probability():
+    p = np.array([0.0, 0.1, 0.5, 0.9, 1.0], dtype=np.float32)
+    X = np.tile(p, (20000, 1))
+    B = sample_binary(X, random_state=3)
+    assert B.dtype == np.float32 and set(np.unique(B)) <= {0.0, 1.0}
+    assert_array_equal(B[:, 0], 0)
+    assert_array_equal(B[:, -1], 1)
+    # binomial standard error of a frequency over 20,000 draws is <= 0.0036
+    np.testing.assert_allclose(B.mean(axis=0), p, atol=0.015)
+    assert_array_equal(sample_binary(X, random_state=3), B)
+    assert not np.array_equal(sample_binary(X, random_state=4), B)
+
+
+def test_sample_binary_continues_a_given_stream():
+    X = np.full((4, 6), 0.5)
+    rng = np.random.RandomState(0)
+    first, second = sample_binary(X[:2], rng), sample_binary(X[2:], rng)
+    assert_array_equal(np.vstack([first, second]), sample_binary(X, random_state=0))
+
+
+@pytest.mark.parametrize("bad, message", [([[0.5, 1.5]], r"\[0, 1\].*1\.5"),
+                                          ([[-0.2, 0.5]], r"-0\.2"),
+                                          ([[np.nan, 0.5]], "NaN")])
+def test_sample_binary_rejects_values_outside_probabilities(bad, message):
+    with pytest.raises(ValueError, match=message):
+        sample_binary(np.array(bad))

@@ -5,7 +5,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, check_random_state
 
 ENV_VAR = "SKDEEPGEN_MNIST"
 _FILES = {
@@ -234,3 +234,40 @@ def _cache(raw, folder):
                     f.write(header + arr.astype(np.uint8).tobytes())
     except OSError:  # read-only data home: keep the data in memory only
         pass
+
+
+def sample_binary(X, random_state=0):
+    """Binary images drawn from grey levels read as probabilities.
+
+    Each pixel is 1 with probability its value (in [0, 1]): the stochastic
+    binarisation of MNIST under which RBM and DBM log-likelihoods are
+    reported (Salakhutdinov & Murray 2008), done once with a fixed seed so
+    that the data are binary and every run sees the same images.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Values in [0, 1].
+    random_state : int or RandomState, default=0
+        The draw.  Passing one ``RandomState`` to successive calls (the
+        training images, then the test images) continues its stream.
+
+    Returns
+    -------
+    B : ndarray of shape (n_samples, n_features), float32
+        Zeros and ones.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepgen.datasets import sample_binary
+    >>> sample_binary(np.array([[0.0, 1.0, 0.3, 0.7]]))
+    array([[0., 1., 0., 1.]], dtype=float32)
+    """
+    X = np.asarray(X)
+    if X.size and (np.nanmin(X) < 0 or np.nanmax(X) > 1 or np.isnan(X).any()):
+        raise ValueError("sample_binary needs values in [0, 1] (probabilities); "
+                         f"X ranges over [{np.nanmin(X):g}, {np.nanmax(X):g}]"
+                         + (" and contains NaN" if np.isnan(X).any() else ""))
+    rng = check_random_state(random_state)
+    return (rng.uniform(size=X.shape) < X).astype(np.float32)
