@@ -30,14 +30,14 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._kernels.nn import _corrupt
 from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from .finetuning import StackClassifier
 from .nn import DenseNetwork
 from .rbm import _copies
-from .stacking import LayerStack, check_codes, in_unit_range
+from .stacking import LayerStack, check_codes, in_unit_range, validate_finite
 from .units import SparsityTarget
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder",
@@ -242,8 +242,8 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     # ---------------------------------------------------------------- hooks
     def _check_X(self, X, reset):
-        X = validate_data(self, X, reset=reset, accept_sparse="csr",
-                          dtype=[np.float64, np.float32])
+        X = validate_finite(self, X, reset, accept_sparse="csr",
+                            dtype=[np.float64, np.float32])
         return X.toarray() if sp.issparse(X) else X
 
     def _check_data(self, X, y, reset):

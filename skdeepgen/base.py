@@ -253,10 +253,11 @@ class BaseMinibatchEstimator(TransactionMixin, BaseEstimator):
 
     @staticmethod
     def _rows(X, idx):
-        rows = X[idx]
-        if sp.issparse(rows):
-            return rows
-        return np.ascontiguousarray(rows)
+        if sp.issparse(X):
+            return X[idx]
+        # take: a C-contiguous copy, faster than fancy indexing + a copy
+        return np.ascontiguousarray(X.take(idx, axis=0) if isinstance(idx, np.ndarray)
+                                    else X[idx])
 
     # --------------------------------------------------------------- hooks
     def _check_data(self, X, y, reset):

@@ -25,7 +25,8 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin,
                           TransformerMixin, clone)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (assert_all_finite, check_array, check_is_fitted,
+                                      validate_data)
 
 from ._training import draw_seeds, nested_training
 from ._training.stream import ChunkStream, is_dask_array, transform_blocks
@@ -44,10 +45,40 @@ def check_sizes(sizes, name="hidden_layer_sizes"):
     return [int(s) for s in sizes]
 
 
+#: the unsigned integer of a float's bits, and the bits of 1.0
+_BITS = {np.dtype(np.float32): (np.uint32, 0x3F800000),
+         np.dtype(np.float64): (np.uint64, 0x3FF0000000000000)}
+
+
+def _proven_unit(data):
+    """Whether one integer pass proves every value of the float array ``data``
+    finite and in [0, 1]: read as unsigned integers, the bits of +0.0 ... 1.0
+    are exactly those <= the bits of 1.0 (NaN, infinities and anything with
+    the sign bit lie above).  False means "not proven" (-0.0 is not)."""
+    kind = _BITS.get(data.dtype)
+    if kind is None or not (data.flags.c_contiguous or data.flags.f_contiguous):
+        return False
+    return bool(data.ravel(order="K").view(kind[0]).max() <= kind[1])
+
+
 def in_unit_range(X):
     """Whether every value of ``X`` (dense or sparse) lies in [0, 1]."""
     data = X.data if sp.issparse(X) else X
-    return data.size == 0 or (data.min() >= 0 and data.max() <= 1)
+    if data.size == 0 or _proven_unit(data):
+        return True
+    return bool(data.min() >= 0 and data.max() <= 1)
+
+
+def validate_finite(est, X, reset, **kwargs):
+    """``validate_data`` whose check for NaN and infinities is, for data in
+    [0, 1] (pixels, probabilities), the one integer pass of
+    :func:`in_unit_range` (half the time of scikit-learn's sum); other data
+    get scikit-learn's check and its error."""
+    X = validate_data(est, X, reset=reset, ensure_all_finite=False, **kwargs)
+    data = X.data if sp.issparse(X) else X
+    if data.size and not _proven_unit(data):
+        assert_all_finite(data, input_name="X", estimator_name=type(est).__name__)
+    return X
 
 
 def check_codes(est, X, units="units"):
@@ -63,8 +94,8 @@ def check_codes(est, X, units="units"):
 def check_input(est, X, reset):
     """``validate_data`` for a stack's input (dense or CSR, float32/float64):
     the one data check of the stacks and of the networks built on them."""
-    return validate_data(est, X, reset=reset, accept_sparse="csr",
-                         dtype=[np.float64, np.float32])
+    return validate_finite(est, X, reset, accept_sparse="csr",
+                           dtype=[np.float64, np.float32])
 
 
 def unroll(layers, dtype):

@@ -106,3 +106,34 @@ def test_eta_leaves_numba_compilation_out():
     with compile_timer() as compiling:
         add_one(2)
     assert compiling.seconds == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_unit_range_bit_check_agrees_with_min_max(dtype):
+    from skdeepgen.stacking import _proven_unit, in_unit_range
+    tiny = np.finfo(dtype).tiny
+    cases = {"zeros and ones": [0.0, 1.0], "subnormal": [tiny / 4, 0.5],
+             "just above 1": [np.nextafter(dtype(1), dtype(2))],
+             "negative zero": [-0.0, 0.5], "negative": [-tiny / 4],
+             "nan": [np.nan], "inf": [np.inf], "-inf": [-np.inf]}
+    for name, values in cases.items():
+        X = np.array([values, values], dtype=dtype)
+        exact = bool(np.all((X >= 0) & (X <= 1)))
+        assert in_unit_range(X) == exact, name
+        assert in_unit_range(np.asfortranarray(X)) == exact, name
+        assert in_unit_range(X[:, ::-1]) == exact, name  # not contiguous: min/max
+        # the integer pass proves only finite values in [+0, 1]
+        assert _proven_unit(X) == (exact and not np.signbit(X).any()), name
+
+
+def test_validate_finite_keeps_scikit_learns_errors():
+    from skdeepgen import DenoisingAutoencoder
+    for bad, message in ((np.nan, "Input X contains NaN"), (np.inf, "infinity"),
+                         (-np.inf, "infinity")):
+        X = np.full((20, 4), 0.5)
+        X[3, 2] = bad
+        with pytest.raises(ValueError, match=message):
+            DenoisingAutoencoder(2, max_iter=1).fit(X)
+    # real-valued, finite data still pass (with the squared error)
+    X = np.random.RandomState(0).normal(size=(20, 4))
+    assert DenoisingAutoencoder(2, max_iter=1).fit(X).loss_ == "squared_error"
