@@ -28,8 +28,10 @@ layers and its even layers (:meth:`DBM.bipartite_view`), so the exact log Z
 of tiny models and the AIS estimate of real ones are the RBM code of
 :mod:`skdeepgen.evaluation`, with the even layers marginalised analytically.
 
-Every conditional is ``units.layer_input`` (the sum over a layer's
-neighbours) followed by the fused Bernoulli kernel; the weight statistics
+Every conditional is the sum over a layer's neighbours (``units.layer_input``
+for the binary states of the data and the chains, which skips their zeros;
+plain products for mean field's dense posteriors) followed by the fused
+Bernoulli kernel; the weight statistics
 of each pair of layers are one GEMM over the stacked ``[data; chains]``
 rows, as in the RBM update.
 """
@@ -360,7 +362,10 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         Products with mostly-zero states (the data, binary Gibbs samples)
         skip the zeros when the weight is C-contiguous (``units.layer_input``):
         their input from below reads the rows of ``W_k.T``.  Mean field's
-        dense posteriors pass the F-ordered views ``W_k.T`` straight to BLAS."""
+        dense posteriors go straight to BLAS with the same C-contiguous
+        transposes: a 100 x 500 by 500 x 1000 product takes 0.59 ms against
+        0.70 ms with the F-ordered view ``W_k.T`` (one thread; 0.35 against
+        0.42 ms with two)."""
         Ws, bs = self._params_as(dtype)
         if out is None:
             return Ws, [np.ascontiguousarray(W.T) for W in Ws], bs
@@ -389,7 +394,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                 if k == 0:
                     np.copyto(pre[0], from_v)
                 else:
-                    layer_input(pre[k], [(mu[k - 1], Ws[k].T)], None)
+                    np.dot(mu[k - 1], WT[k], out=pre[k])
                 if k < L - 1:
                     pre[k] *= 2
                 _BERNOULLI.mean(pre[k], bs[k + 1], out=mu[k])
@@ -399,10 +404,9 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                     np.dot(mu[1], Ws[1], out=pre[0])
                     pre[0] += from_v
                 else:
-                    terms = [(mu[k - 1], Ws[k].T)]
+                    np.dot(mu[k - 1], WT[k], out=pre[k])
                     if k < L - 1:
-                        terms.append((mu[k + 1], Ws[k + 1]))
-                    layer_input(pre[k], terms, None)
+                        pre[k] += mu[k + 1] @ Ws[k + 1]
                 _BERNOULLI.mean(pre[k], bs[k + 1], out=mu[k])
         return mu
 
