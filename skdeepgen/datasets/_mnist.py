@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
+from ..stacking import in_unit_range
+
 ENV_VAR = "SKDEEPGEN_MNIST"
 _FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -265,7 +267,7 @@ def sample_binary(X, random_state=0):
     array([[0., 1., 0., 1.]], dtype=float32)
     """
     X = np.asarray(X)
-    if X.size and (np.nanmin(X) < 0 or np.nanmax(X) > 1 or np.isnan(X).any()):
+    if not in_unit_range(X):
         raise ValueError("sample_binary needs values in [0, 1] (probabilities); "
                          f"X ranges over [{np.nanmin(X):g}, {np.nanmax(X):g}]"
                          + (" and contains NaN" if np.isnan(X).any() else ""))
