@@ -141,7 +141,10 @@ def main():
     X, _ = load_mnist_train(a.data_home, a.n_samples)
     args = (X, a.batch_size, a.mean_field, a.gibbs)
     ours = time_skdeepgen(*args, init=a.init, pretrain_epochs=a.pretrain_epochs)
-    threads = threadpool_info()[0]["num_threads"] if threadpool_info() else 0
+    # the BLAS pool, not whichever pool threadpoolctl lists first (after a DBM
+    # fit, Numba's OpenMP pool comes first and would report its own threads)
+    threads = next((p["num_threads"] for p in threadpool_info()
+                    if p["user_api"] == "blas"), 0)
     clock = time.process_time if threads == 1 else time.perf_counter
     t = interleaved_best({"skdeepgen": ours, "numpy": time_numpy(*args),
                           "floor": time_floor(*args)}, a.repeats, clock)
