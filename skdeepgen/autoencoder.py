@@ -37,7 +37,7 @@ from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from .finetuning import StackClassifier
 from .nn import DenseNetwork
 from .rbm import _copies
-from .stacking import LayerStack, check_codes, in_unit_range, validate_finite
+from .stacking import LayerStack, check_codes, in_unit_range, validate_unit
 from .units import SparsityTarget
 
 __all__ = ["Autoencoder", "DenoisingAutoencoder", "SparseAutoencoder",
@@ -224,10 +224,11 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
 
     def _losses(self, X):
         """``(loss, output activation)`` for this data, or a clear error."""
+        # what _check_data's pass over X proved (one flag, read once)
+        unit = self.__dict__.pop("_unit_range", None)
         loss = self.loss
-        unit = None  # whether X lies in [0, 1]: one check (two passes over X)
         if loss == "auto":
-            unit = in_unit_range(X)
+            unit = unit or in_unit_range(X)
             loss = "cross_entropy" if unit else "squared_error"
         out = self.output_activation
         if out == "auto":
@@ -241,14 +242,19 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         return loss, out
 
     # ---------------------------------------------------------------- hooks
+    def _validate(self, X, reset):
+        X, unit = validate_unit(self, X, reset, accept_sparse="csr",
+                                dtype=[np.float64, np.float32])
+        return (X.toarray() if sp.issparse(X) else X), unit
+
     def _check_X(self, X, reset):
-        X = validate_finite(self, X, reset, accept_sparse="csr",
-                            dtype=[np.float64, np.float32])
-        return X.toarray() if sp.issparse(X) else X
+        return self._validate(X, reset)[0]
 
     def _check_data(self, X, y, reset):
-        X = self._check_X(X, reset)
-        if not reset and self.loss_ == "cross_entropy":
+        X, unit = self._validate(X, reset)
+        if reset:
+            self._unit_range = unit  # for _losses, called next by _initialize
+        elif self.loss_ == "cross_entropy" and not unit:
             _check_unit_range(X)
         return X, None
 

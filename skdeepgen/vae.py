@@ -17,14 +17,14 @@ import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._kernels.vae import _binarize, _log_mean_exp, _posterior_grad, _row_keys, _sample_latent
 from ._training import draw_seeds
 from .base import OPTIMIZER_CONSTRAINTS, BaseMinibatchEstimator
 from .evaluation import decoder_log_likelihood, importance_weighted_bound
 from .nn import DenseNetwork
-from .stacking import check_codes, check_sizes, in_unit_range
+from .stacking import check_codes, check_sizes, in_unit_range, validate_unit
 
 __all__ = ["VAE"]
 
@@ -202,12 +202,22 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
         self.max_iter = max_iter
 
     # -------------------------------------------------------------- data
-    def _check_X(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
-                          order="C")
-        if not reset and getattr(self, "likelihood_", None) == "bernoulli":
+    def _validate(self, X, reset):
+        X, unit = validate_unit(self, X, reset, dtype=[np.float64, np.float32],
+                                order="C")
+        if (not reset and getattr(self, "likelihood_", None) == "bernoulli"
+                and not unit):
             self._check_unit_range(X)
-        return X
+        return X, unit
+
+    def _check_X(self, X, reset):
+        return self._validate(X, reset)[0]
+
+    def _check_data(self, X, y, reset):
+        X, unit = self._validate(X, reset)
+        if reset:
+            self._unit_range = unit  # for _likelihood, called next by _initialize
+        return X, None
 
     def _check_unit_range(self, X):
         if not in_unit_range(X):
@@ -217,9 +227,11 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseMinibatchEstima
                 "MinMaxScaler) or use decoder='gaussian'")
 
     def _likelihood(self, X):
+        # what _check_data's pass over X proved (one flag, read once)
+        unit = self.__dict__.pop("_unit_range", None)
         if self.decoder == "auto":
-            return "bernoulli" if in_unit_range(X) else "gaussian"
-        if self.decoder == "bernoulli":
+            return "bernoulli" if unit or in_unit_range(X) else "gaussian"
+        if self.decoder == "bernoulli" and not unit:
             self._check_unit_range(X)
         return self.decoder
 
