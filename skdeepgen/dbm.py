@@ -164,7 +164,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin,
         core): 150 epochs gave a test bound of -87.23 nats in about an hour,
         and ``DBMClassifier`` test errors of 1.09% and 1.17% (random states
         0 and 1); 50 epochs gave -88.82 nats in about 20 minutes, 1.20% and
-        1.22% (see ``doc/results.md``).
+        1.22%; 300 epochs -86.44 nats in 79 minutes, 1.10% and 1.14% (see
+        ``doc/results.md``).
     n_mean_field : int, default=10
         Mean-field sweeps per minibatch in training; inference
         (``transform``, ``score_samples``, ``complete``) runs at least 30.
