@@ -79,15 +79,15 @@ def validate_finite(est, X, reset, **kwargs):
 
 def validate_unit(est, X, reset, **kwargs):
     """:func:`validate_finite` that also returns what its pass learned:
-    ``(X, True)`` when it proved every value in [0, 1], ``(X, None)`` when
+    ``(X, True)`` when it proved every value in [0, 1] (as
+    :func:`in_unit_range` says of no stored values), ``(X, None)`` when
     that is not known (ask :func:`in_unit_range`), so that a model choosing
     its loss from the data range does not read the data twice."""
     X = validate_data(est, X, reset=reset, ensure_all_finite=False, **kwargs)
     data = X.data if sp.issparse(X) else X
-    if data.size and _proven_unit(data):
+    if data.size == 0 or _proven_unit(data):
         return X, True
-    if data.size:
-        assert_all_finite(data, input_name="X", estimator_name=type(est).__name__)
+    assert_all_finite(data, input_name="X", estimator_name=type(est).__name__)
     return X, None
 
 
