@@ -54,7 +54,10 @@ def _proven_unit(data):
     """Whether one integer pass proves every value of the float array ``data``
     finite and in [0, 1]: read as unsigned integers, the bits of +0.0 ... 1.0
     are exactly those <= the bits of 1.0 (NaN, infinities and anything with
-    the sign bit lie above).  False means "not proven" (-0.0 is not)."""
+    the sign bit lie above).  An empty array is proven (no value to check);
+    False means "not proven" (-0.0 is not)."""
+    if data.size == 0:
+        return True
     kind = _BITS.get(data.dtype)
     if kind is None or not (data.flags.c_contiguous or data.flags.f_contiguous):
         return False
@@ -64,7 +67,7 @@ def _proven_unit(data):
 def in_unit_range(X):
     """Whether every value of ``X`` (dense or sparse) lies in [0, 1]."""
     data = X.data if sp.issparse(X) else X
-    if data.size == 0 or _proven_unit(data):
+    if _proven_unit(data):
         return True
     return bool(data.min() >= 0 and data.max() <= 1)
 
@@ -85,7 +88,7 @@ def validate_unit(est, X, reset, **kwargs):
     its loss from the data range does not read the data twice."""
     X = validate_data(est, X, reset=reset, ensure_all_finite=False, **kwargs)
     data = X.data if sp.issparse(X) else X
-    if data.size == 0 or _proven_unit(data):
+    if _proven_unit(data):
         return X, True
     assert_all_finite(data, input_name="X", estimator_name=type(est).__name__)
     return X, None
