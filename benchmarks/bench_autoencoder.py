@@ -91,47 +91,45 @@ def time_torch(X, h, bs, threads):
     return epoch
 
 
-def time_floor(n, d, h, bs):
+def _floor_arrays(d, h, bs):
+    """Operands and outputs of the floor's products (float32, seeded)."""
     rng = np.random.default_rng(0)
-    X = rng.random((bs, d), dtype=np.float32)
-    W = rng.standard_normal((d, h), dtype=np.float32)
-    H = rng.random((bs, h), dtype=np.float32)
-    R = np.empty((bs, d), np.float32)
-    G1 = np.empty((h, d), np.float32)
-    G0 = np.empty((d, h), np.float32)
+    return (rng.random((bs, d), dtype=np.float32),           # X
+            rng.standard_normal((d, h), dtype=np.float32),   # W
+            rng.random((bs, h), dtype=np.float32),           # H
+            np.empty((bs, d), np.float32),                   # R
+            np.empty((h, d), np.float32),                    # G1
+            np.empty((d, h), np.float32))                    # G0
+
+
+def _floor(dot, arrays, n, bs):
+    """The epoch's five products per minibatch through ``dot(A, B, out=C)``."""
+    X, W, H, R, G1, G0 = arrays
     nb = -(-n // bs)
 
     def products():
         for _ in range(nb):
-            np.dot(X, W, out=H)      # encoder
-            np.dot(H, W.T, out=R)    # decoder
-            np.dot(H.T, R, out=G1)   # decoder weight gradient
-            np.dot(R, W, out=H)      # code layer delta
-            np.dot(X.T, H, out=G0)   # encoder weight gradient
+            dot(X, W, out=H)      # encoder
+            dot(H, W.T, out=R)    # decoder
+            dot(H.T, R, out=G1)   # decoder weight gradient
+            dot(R, W, out=H)      # code layer delta
+            dot(X.T, H, out=G0)   # encoder weight gradient
     return products
 
 
+def time_floor(n, d, h, bs):
+    return _floor(np.dot, _floor_arrays(d, h, bs), n, bs)
+
+
 def time_torch_floor(n, d, h, bs, threads):
-    """The floor's five products through ``torch.mm`` (PyTorch's BLAS)."""
+    """The same products through ``torch.mm`` (PyTorch's BLAS)."""
     try:
         import torch
     except ImportError:
         return None
     torch.set_num_threads(threads)
-    g = torch.Generator().manual_seed(0)
-    X, W = torch.rand(bs, d, generator=g), torch.randn(d, h, generator=g)
-    H, R = torch.rand(bs, h, generator=g), torch.empty(bs, d)
-    G1, G0 = torch.empty(h, d), torch.empty(d, h)
-    nb = -(-n // bs)
-
-    def products():
-        for _ in range(nb):
-            torch.mm(X, W, out=H)
-            torch.mm(H, W.T, out=R)
-            torch.mm(H.T, R, out=G1)
-            torch.mm(R, W, out=H)
-            torch.mm(X.T, H, out=G0)
-    return products
+    return _floor(torch.mm, [torch.from_numpy(a) for a in _floor_arrays(d, h, bs)],
+                  n, bs)
 
 
 def main(argv=None):
